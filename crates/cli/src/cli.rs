@@ -1,0 +1,99 @@
+//! The command line: every flag also reads a `SOUNDALIKE_*` variable, and unset values fall back
+//! to `soundalike.toml` (see `settings`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "soundalike",
+    version,
+    about = "Music recommendations from artist similarity"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Data folder (lake and SQLite store) [default: ./soundalike-data].
+    #[arg(long, env = "SOUNDALIKE_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Settings file [default: ./soundalike.toml when it exists].
+    #[arg(long, env = "SOUNDALIKE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the data pipeline.
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
+    /// Recommend artists similar to one artist.
+    Recommend(RecommendArgs),
+    /// Score similarity algorithms against HetRec 2011 Last.fm ground truth.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PipelineCommand {
+    /// Import → lake → similarity → store.
+    Run(PipelineRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineRunArgs {
+    /// A CSV in the bundled dataset's column layout (plain or .gz) [default: the bundled data].
+    #[arg(long, env = "SOUNDALIKE_DATASET")]
+    pub dataset: Option<PathBuf>,
+    /// Algorithm to publish (`all` for every one) [default: all].
+    #[arg(long, env = "SOUNDALIKE_ALGORITHM")]
+    pub algorithm: Option<String>,
+    /// Neighbours kept per artist [default: 10].
+    #[arg(short, long, env = "SOUNDALIKE_K")]
+    pub k: Option<usize>,
+    /// Lake partition day, YYYY-MM-DD [default: today, UTC].
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// The artist, as a person would type it.
+    pub artist: String,
+    /// How many similar artists [default: 10].
+    #[arg(short, long)]
+    pub k: Option<usize>,
+    /// Algorithm [default: hybrid].
+    #[arg(long, env = "SOUNDALIKE_ALGORITHM")]
+    pub algorithm: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A HetRec 2011 Last.fm 2K folder (artists.dat, user_artists.dat).
+    #[arg(long, env = "SOUNDALIKE_GROUND_TRUTH")]
+    pub ground_truth: PathBuf,
+    /// An algorithm name or `all` [default: all].
+    #[arg(long, default_value = "all")]
+    pub algorithm: String,
+    /// A CSV in the bundled dataset's layout [default: the bundled data].
+    #[arg(long, env = "SOUNDALIKE_DATASET")]
+    pub dataset: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,93 @@
+//! `soundalike recommend "<artist>"`.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+use soundalike_recommend::{Answer, ArtistRef, Recommender};
+use soundalike_similarity::Algorithm;
+use soundalike_store::Store;
+
+use crate::cli::RecommendArgs;
+use crate::settings::Settings;
+
+pub async fn run(settings: &Settings, args: RecommendArgs) -> anyhow::Result<ExitCode> {
+    let algorithm: Algorithm = match args.algorithm.as_deref().or(settings.algorithm.as_deref()) {
+        Some(name) => name.parse()?,
+        None => Algorithm::DEFAULT,
+    };
+    let k = args.k.unwrap_or(settings.k);
+    let store = Store::open(&settings.store_path()).await?;
+    let recommender = Recommender::load(store).await?;
+    let answer = recommender
+        .recommend(&args.artist, algorithm.name(), k)
+        .await?;
+    let code = match &answer {
+        Answer::Found(_) => ExitCode::SUCCESS,
+        Answer::Unknown { .. } => ExitCode::from(2),
+    };
+    if args.json {
+        println!("{}", to_json(&answer));
+    } else {
+        print_text(&answer);
+    }
+    Ok(code)
+}
+
+fn tracks_json(a: &ArtistRef) -> serde_json::Value {
+    a.tracks
+        .iter()
+        .map(|t| json!({"id": t.id, "name": t.name, "url": t.url}))
+        .collect()
+}
+
+fn to_json(answer: &Answer) -> serde_json::Value {
+    match answer {
+        Answer::Found(r) => json!({
+            "query": r.query,
+            "artist": {"id": r.artist.id, "name": r.artist.name, "track_count": r.artist.track_count,
+                       "exact_match": r.exact, "tracks": tracks_json(&r.artist)},
+            "algorithm": r.algorithm,
+            "similar": r.similar.iter().map(|s| json!({
+                "id": s.artist.id, "name": s.artist.name, "rank": s.rank, "score": s.score,
+                "tracks": tracks_json(&s.artist),
+            })).collect::<Vec<_>>(),
+        }),
+        Answer::Unknown { query, suggestions } => json!({
+            "query": query,
+            "error": "unknown artist",
+            "suggestions": suggestions.iter().map(|s| json!({"id": s.id, "name": s.name})).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn print_text(answer: &Answer) {
+    match answer {
+        Answer::Found(r) => {
+            let note = if r.exact {
+                String::new()
+            } else {
+                format!("  (for {:?})", r.query)
+            };
+            println!("{} — {} tracks{note}", r.artist.name, r.artist.track_count);
+            for t in &r.artist.tracks {
+                println!("    ♪ {}  {}", t.name, t.url);
+            }
+            println!("\nSimilar artists ({}):", r.algorithm);
+            for s in &r.similar {
+                println!("{:>3}. {}  (score {:.3})", s.rank, s.artist.name, s.score);
+                for t in &s.artist.tracks {
+                    println!("       ♪ {}  {}", t.name, t.url);
+                }
+            }
+        }
+        Answer::Unknown { query, suggestions } => {
+            eprintln!("soundalike: no artist matches {query:?}");
+            if !suggestions.is_empty() {
+                eprintln!("Did you mean:");
+                for s in suggestions {
+                    eprintln!("  - {}", s.name);
+                }
+            }
+        }
+    }
+}

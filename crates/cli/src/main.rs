@@ -1,0 +1,22 @@
+//! `soundalike`: the command-line shell over the library crates. Parses arguments, installs
+//! telemetry, loads settings, runs one command, maps the outcome to an exit code:
+//! 0 success, 1 failure, 2 an unknown artist (`recommend`) or bad usage.
+
+mod cli;
+mod commands;
+mod settings;
+mod telemetry;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = <cli::Cli as clap::Parser>::parse();
+    telemetry::init(args.verbose);
+    match commands::run(args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("soundalike: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! The batch pipeline: import a dataset → write it to the lake → read the lake back → build
+//! profiles → compute every algorithm's top-k neighbours → publish to the store.
+//!
+//! **Invariant:** the lake is the source of truth downstream of import: similarity is computed
+//! from what the lake holds, never from the importer's in-memory copy, so a re-run from the lake
+//! gives the same mart.
+//! **Invariant:** each stage either completes or leaves the previous good state: lake partitions
+//! are replaced by rename, the store publishes in one transaction.
+#![deny(missing_docs)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use soundalike_core::Catalog;
+use soundalike_lake::{Lake, Partition};
+use soundalike_similarity::{Algorithm, Neighbour, Profiles, kernel};
+use soundalike_sources::dataset::{self, BadRow, ImportReport};
+use soundalike_store::{Mart, MartRow, Store};
+
+/// A pipeline failure: which stage, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Import failed as a whole.
+    #[error("import")]
+    Import(#[from] dataset::ImportError),
+    /// The lake failed.
+    #[error("lake")]
+    Lake(#[from] soundalike_lake::LakeError),
+    /// The store failed.
+    #[error("store")]
+    Store(#[from] soundalike_store::StoreError),
+    /// A worker thread died.
+    #[error("a pipeline stage panicked: {0}")]
+    Panicked(String),
+}
+
+/// Where the pipeline reads from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// The bundled dataset.
+    Bundled,
+    /// A CSV file in the bundled layout.
+    Dataset(PathBuf),
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Input.
+    pub input: Input,
+    /// Lake root folder.
+    pub lake_dir: PathBuf,
+    /// SQLite file.
+    pub store_path: PathBuf,
+    /// Algorithms to publish.
+    pub algorithms: Vec<Algorithm>,
+    /// Neighbours per artist.
+    pub k: usize,
+    /// Lake partition to write.
+    pub partition: Partition,
+    /// Draw progress on the terminal.
+    pub progress: bool,
+}
+
+/// One published mart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MartSummary {
+    /// Algorithm.
+    pub algorithm: String,
+    /// Store version.
+    pub version: i64,
+    /// Rows.
+    pub rows: usize,
+    /// Share of artists with k neighbours.
+    pub coverage: f64,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The importer's report (rows, bad rows...).
+    pub import: ImportReport,
+    /// Artists, tracks and playlist memberships in the catalog.
+    pub artists: usize,
+    /// Tracks.
+    pub tracks: usize,
+    /// Playlist memberships.
+    pub memberships: usize,
+    /// Lake partition written.
+    pub partition: Partition,
+    /// Bytes written to the lake.
+    pub lake_bytes: u64,
+    /// Marts published.
+    pub marts: Vec<MartSummary>,
+    /// Wall time per stage, in order.
+    pub stages: Vec<(String, Duration)>,
+}
+
+impl Summary {
+    /// The bad rows, for reporting.
+    pub fn bad_rows(&self) -> &[BadRow] {
+        &self.import.bad_rows
+    }
+}
+
+struct Stages {
+    bar: ProgressBar,
+    times: Vec<(String, Duration)>,
+    started: Instant,
+    total: usize,
+}
+
+impl Stages {
+    fn new(progress: bool, total: usize) -> Self {
+        let bar = if progress {
+            ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self {
+            bar,
+            times: Vec::new(),
+            started: Instant::now(),
+            total,
+        }
+    }
+
+    fn start(&mut self, name: &str) {
+        self.started = Instant::now();
+        self.bar.set_message(name.to_string());
+        tracing::info!(stage = name, "stage started");
+    }
+
+    fn done(&mut self, name: &str) {
+        let took = self.started.elapsed();
+        tracing::info!(stage = name, ms = took.as_millis() as u64, "stage done");
+        self.times.push((name.to_string(), took));
+        self.bar.inc(1);
+        if self.times.len() == self.total {
+            self.bar.finish_and_clear();
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PipelineError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| PipelineError::Panicked(e.to_string()))
+}
+
+/// Run the pipeline.
+pub async fn run(options: Options) -> Result<Summary, PipelineError> {
+    let mut stages = Stages::new(options.progress, 5 + options.algorithms.len());
+
+    stages.start("import");
+    let input = options.input.clone();
+    let imported = blocking(move || match input {
+        Input::Bundled => dataset::import_bundled(),
+        Input::Dataset(path) => dataset::import_path(&path),
+    })
+    .await??;
+    stages.done("import");
+
+    stages.start("lake write");
+    let lake = Lake::new(&options.lake_dir);
+    let (lake_bytes, lake, catalog) = {
+        let (lake, partition) = (lake.clone(), options.partition);
+        blocking(move || {
+            let bytes = lake.write_catalog(partition, &imported.catalog)?;
+            Ok::<_, PipelineError>((bytes, lake, imported.catalog))
+        })
+        .await??
+    };
+    stages.done("lake write");
+    drop(catalog);
+
+    stages.start("lake read");
+    let partition = options.partition;
+    let catalog = blocking(move || lake.read_catalog(Some(partition))).await??;
+    stages.done("lake read");
+
+    stages.start("profiles");
+    let (catalog, profiles) = blocking(move || {
+        let profiles = Profiles::build(&catalog);
+        (catalog, profiles)
+    })
+    .await?;
+    stages.done("profiles");
+
+    let catalog = std::sync::Arc::new(catalog);
+    let profiles = std::sync::Arc::new(profiles);
+    let mut marts = Vec::new();
+    for &algorithm in &options.algorithms {
+        let stage = format!("similarity ({algorithm})");
+        stages.start(&stage);
+        let (c, p, k) = (catalog.clone(), profiles.clone(), options.k);
+        let mart = blocking(move || {
+            let lists = kernel::top_k_all(&algorithm.embed(&p), k);
+            to_mart(&c, algorithm, k, &lists)
+        })
+        .await?;
+        stages.done(&stage);
+        marts.push(mart);
+    }
+
+    stages.start("publish");
+    let store = Store::open(&options.store_path).await?;
+    let report = store.publish(&catalog, &marts).await?;
+    store.close().await;
+    stages.done("publish");
+
+    let n = catalog.artists.len().max(1) as f64;
+    Ok(Summary {
+        import: imported.report,
+        artists: catalog.artists.len(),
+        tracks: catalog.tracks.len(),
+        memberships: catalog.memberships.len(),
+        partition: options.partition,
+        lake_bytes,
+        marts: marts
+            .iter()
+            .zip(&report.marts)
+            .map(|(mart, (algorithm, version, rows))| {
+                let full = count_full_lists(mart);
+                MartSummary {
+                    algorithm: algorithm.clone(),
+                    version: *version,
+                    rows: *rows,
+                    coverage: full as f64 / n,
+                }
+            })
+            .collect(),
+        stages: stages.times,
+    })
+}
+
+fn count_full_lists(mart: &Mart) -> usize {
+    mart.rows
+        .iter()
+        .filter(|r| r.rank as usize == mart.k)
+        .count()
+}
+
+/// Neighbour lists as mart rows, ranks from 1.
+pub fn to_mart(
+    catalog: &Catalog,
+    algorithm: Algorithm,
+    k: usize,
+    lists: &[Vec<Neighbour>],
+) -> Mart {
+    let rows = lists
+        .iter()
+        .enumerate()
+        .flat_map(|(a, list)| {
+            list.iter().enumerate().map(move |(r, n)| MartRow {
+                artist_id: catalog.artists[a].id.clone(),
+                other_id: catalog.artists[n.index as usize].id.clone(),
+                rank: r as u32 + 1,
+                score: n.score,
+            })
+        })
+        .collect();
+    Mart {
+        algorithm: algorithm.name().to_string(),
+        k,
+        rows,
+    }
+}

@@ -1,0 +1,137 @@
+//! Reads for recommendations: artists, their top tracks, and the current mart.
+
+use crate::{Store, StoreError};
+
+/// An artist as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ArtistRow {
+    /// Id.
+    pub artist_id: String,
+    /// Display name.
+    pub name: String,
+    /// Normalised name.
+    pub normalized_name: String,
+    /// Unique tracks.
+    pub track_count: i64,
+    /// Mean track popularity.
+    pub popularity: Option<f64>,
+}
+
+/// A track as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TrackRow {
+    /// Spotify track id.
+    pub track_id: String,
+    /// Title.
+    pub name: Option<String>,
+    /// Popularity 0..100.
+    pub popularity: Option<i64>,
+}
+
+/// A neighbour from the current mart.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SimilarRow {
+    /// The neighbour's id.
+    pub artist_id: String,
+    /// Its name.
+    pub name: String,
+    /// 1 = nearest.
+    pub rank: i64,
+    /// Similarity.
+    pub score: f64,
+}
+
+/// A published mart.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MartInfo {
+    /// Algorithm.
+    pub algorithm: String,
+    /// Version.
+    pub version: i64,
+    /// Neighbours per artist.
+    pub k: i64,
+    /// Artists with neighbours.
+    pub artists: i64,
+    /// Rows.
+    pub row_count: i64,
+    /// When (UTC, ISO 8601).
+    pub created_at: String,
+}
+
+impl Store {
+    /// Every artist (for name resolution), by id.
+    pub async fn artists(&self) -> Result<Vec<ArtistRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT artist_id, name, normalized_name, track_count, popularity FROM artists ORDER BY artist_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// One artist by id.
+    pub async fn artist(&self, artist_id: &str) -> Result<Option<ArtistRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT artist_id, name, normalized_name, track_count, popularity FROM artists WHERE artist_id = ?",
+        )
+        .bind(artist_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// An artist's most popular tracks.
+    pub async fn top_tracks(
+        &self,
+        artist_id: &str,
+        limit: usize,
+    ) -> Result<Vec<TrackRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT track_id, name, popularity FROM tracks WHERE artist_id = ? \
+             ORDER BY popularity IS NULL, popularity DESC, track_id LIMIT ?",
+        )
+        .bind(artist_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The nearest `limit` artists from the current mart of `algorithm`, nearest first.
+    pub async fn similar(
+        &self,
+        artist_id: &str,
+        algorithm: &str,
+        limit: usize,
+    ) -> Result<Vec<SimilarRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.other_id AS artist_id, a.name, r.rank, r.score \
+             FROM mart_current c \
+             JOIN related_artists r ON r.version = c.version AND r.algorithm = c.algorithm \
+             JOIN artists a ON a.artist_id = r.other_id \
+             WHERE c.algorithm = ? AND r.artist_id = ? ORDER BY r.rank LIMIT ?",
+        )
+        .bind(algorithm)
+        .bind(artist_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The current marts.
+    pub async fn marts(&self) -> Result<Vec<MartInfo>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT v.algorithm, v.version, v.k, v.artists, v.row_count, v.created_at \
+             FROM mart_current c JOIN mart_versions v ON v.version = c.version ORDER BY v.algorithm",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Row counts of the main tables: (artists, tracks, artist_genres, related_artists).
+    pub async fn counts(&self) -> Result<(i64, i64, i64, i64), StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM artists), (SELECT COUNT(*) FROM tracks), \
+             (SELECT COUNT(*) FROM artist_genres), (SELECT COUNT(*) FROM related_artists)",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
