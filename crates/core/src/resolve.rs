@@ -106,12 +106,12 @@ impl NameIndex {
             .enumerate()
             .map(|(i, e)| {
                 let distance = strsim::damerau_levenshtein(&loose, &e.loose);
-                let likeness = strsim::jaro_winkler(&loose, &e.loose)
-                    + if e.loose.contains(&loose) || loose.contains(&e.loose) {
-                        0.2
-                    } else {
-                        0.0
-                    };
+                // Jaro-Winkler favours shared prefixes, edit similarity favours equal length;
+                // a name inside the other ("coldplay" in "coldplay tribute") earns a bonus.
+                let contained = e.loose.contains(&loose) || loose.contains(&e.loose);
+                let likeness = 0.5 * strsim::jaro_winkler(&loose, &e.loose)
+                    + 0.5 * strsim::normalized_damerau_levenshtein(&loose, &e.loose)
+                    + if contained { 0.1 } else { 0.0 };
                 (i, distance, likeness)
             })
             .collect();

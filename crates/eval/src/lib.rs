@@ -56,7 +56,7 @@ pub enum Half {
 impl Half {
     /// The half of a query, by a stable hash of its normalised name.
     pub fn of(normalized_name: &str) -> Half {
-        if stable_hash64(normalized_name) % 2 == 0 {
+        if stable_hash64(normalized_name).is_multiple_of(2) {
             Half::Tune
         } else {
             Half::Test
@@ -107,11 +107,11 @@ impl Setup {
         let mut pool = Vec::new();
         let mut listener_sets = Vec::new();
         for (i, artist) in catalog.artists.iter().enumerate() {
-            if let Some(set) = truth.listeners(&artist.normalized_name) {
-                if set.len() >= protocol.min_listeners {
-                    pool.push(i);
-                    listener_sets.push(set);
-                }
+            if let Some(set) = truth.listeners(&artist.normalized_name)
+                && set.len() >= protocol.min_listeners
+            {
+                pool.push(i);
+                listener_sets.push(set);
             }
         }
         let n = pool.len();

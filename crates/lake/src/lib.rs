@@ -30,7 +30,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-pub use catalog_tables::TABLES;
+pub use catalog_tables::{TABLES, catalog_batches};
 pub use partition::Partition;
 
 /// The one data file of a partition.

@@ -23,7 +23,7 @@ impl Matrix {
     /// Rows of `dim` values each, back to back.
     pub fn new(data: Vec<f32>, dim: usize) -> Self {
         assert!(
-            dim > 0 && data.len() % dim == 0,
+            dim > 0 && data.len().is_multiple_of(dim),
             "data length must be a multiple of dim"
         );
         Self { data, dim }

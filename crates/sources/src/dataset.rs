@@ -250,19 +250,18 @@ impl Builder {
         let playlist_id = row.text(8);
 
         // Everything parsed: only now may the row change the catalog.
-        if let Some(playlist_id) = playlist_id {
-            if self
+        if let Some(playlist_id) = playlist_id
+            && self
                 .seen_memberships
                 .insert((playlist_id.clone(), track_id.clone()))
-            {
-                self.catalog.memberships.push(PlaylistMembership {
-                    playlist_id,
-                    playlist_name: row.text(7),
-                    genre: row.text(9),
-                    subgenre: row.text(10),
-                    track_id: track_id.clone(),
-                });
-            }
+        {
+            self.catalog.memberships.push(PlaylistMembership {
+                playlist_id,
+                playlist_name: row.text(7),
+                genre: row.text(9),
+                subgenre: row.text(10),
+                track_id: track_id.clone(),
+            });
         }
         if !self.seen_tracks.insert(track_id.clone()) {
             self.report.repeated_track_rows += 1;

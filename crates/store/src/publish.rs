@@ -75,17 +75,19 @@ impl Store {
     }
 }
 
+/// Cheap checks before the transaction; uniqueness of (artist, rank) is the database's to enforce.
 fn validate(mart: &Mart) -> Result<(), StoreError> {
-    let mut seen = std::collections::HashSet::new();
-    for row in &mart.rows {
-        if row.rank == 0 || !row.score.is_finite() || !seen.insert((&row.artist_id, row.rank)) {
-            return Err(StoreError::InvalidMart(format!(
-                "{}: bad or repeated row for {} at rank {}",
-                mart.algorithm, row.artist_id, row.rank
-            )));
-        }
+    match mart
+        .rows
+        .iter()
+        .find(|r| r.rank == 0 || !r.score.is_finite())
+    {
+        Some(row) => Err(StoreError::InvalidMart(format!(
+            "{}: row for {} has rank {} and score {}",
+            mart.algorithm, row.artist_id, row.rank, row.score
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 async fn upsert_artists(

@@ -1,0 +1,302 @@
+//! The `soundalike` binary end to end on the bundled data: the foundation's acceptance points.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn soundalike(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_soundalike"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("SOUNDALIKE_DATA_DIR")
+        .env_remove("SOUNDALIKE_ALGORITHM")
+        .output()
+        .expect("runs")
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn pipeline(dir: &Path) -> Value {
+    serde_json::from_str(&ok(soundalike(
+        dir,
+        &["pipeline", "run", "--json", "--date", "2026-01-01"],
+    )))
+    .unwrap()
+}
+
+fn ground_truth() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/datasets/ground_truth/hetrec2011-lastfm-2k")
+}
+
+/// Files under the lake, relative, sorted.
+fn lake_files(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, at: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &dir.join("lake"), &mut out);
+    out.sort();
+    out
+}
+
+fn sqlite_counts(dir: &Path) -> (i64, i64, i64, i64) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = soundalike_store::Store::open(&dir.join("soundalike.sqlite"))
+            .await
+            .unwrap();
+        let counts = store.counts().await.unwrap();
+        for mart in store.marts().await.unwrap() {
+            assert_eq!(
+                mart.row_count,
+                counts.3 / 2,
+                "each of two marts holds its rows: {mart:?}"
+            );
+        }
+        store.close().await;
+        counts
+    })
+}
+
+#[test]
+fn pipeline_then_recommend() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = pipeline(dir.path());
+    assert_eq!(summary["rows"], 32_833);
+    assert_eq!(summary["bad_rows"].as_array().unwrap().len(), 0);
+    assert_eq!(summary["tracks"], 28_356);
+    let stages: Vec<&str> = summary["stages_ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert!(
+        stages.contains(&"publish") && stages.contains(&"lake write"),
+        "{stages:?}"
+    );
+
+    let coldplay: Value = serde_json::from_str(&ok(soundalike(
+        dir.path(),
+        &["recommend", "Coldplay", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(coldplay["query"], "Coldplay");
+    assert_eq!(coldplay["artist"]["name"], "Coldplay");
+    assert_eq!(coldplay["algorithm"], "hybrid");
+    let similar = coldplay["similar"].as_array().unwrap();
+    assert!(similar.len() >= 5, "{similar:?}");
+    let mut last = f64::INFINITY;
+    for s in similar {
+        assert_ne!(s["name"], "Coldplay");
+        let score = s["score"].as_f64().unwrap();
+        assert!(score <= last, "nearest first");
+        last = score;
+        let tracks = s["tracks"].as_array().unwrap();
+        assert!(!tracks.is_empty() && tracks.len() <= 3);
+        for t in tracks {
+            let id = t["id"].as_str().unwrap();
+            assert_eq!(t["url"], format!("https://open.spotify.com/track/{id}"));
+            assert!(!t["name"].as_str().unwrap().is_empty());
+        }
+    }
+
+    let typo: Value = serde_json::from_str(&ok(soundalike(
+        dir.path(),
+        &["recommend", "Colplay", "--json", "-k", "3"],
+    )))
+    .unwrap();
+    assert_eq!(typo["artist"]["name"], "Coldplay");
+    assert_eq!(typo["similar"].as_array().unwrap().len(), 3);
+
+    let seed = ok(soundalike(
+        dir.path(),
+        &["recommend", "coldplay", "--algorithm", "seed"],
+    ));
+    assert!(seed.contains("Similar artists (seed)"));
+
+    let unknown = soundalike(dir.path(), &["recommend", "zzqx unknown"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("no artist matches"));
+    let suggestions = stderr.lines().filter(|l| l.starts_with("  - ")).count();
+    assert!((1..=5).contains(&suggestions), "{stderr}");
+    let unknown_json = soundalike(dir.path(), &["recommend", "zzqx unknown", "--json"]);
+    assert_eq!(unknown_json.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&unknown_json.stdout).unwrap();
+    assert!(!v["suggestions"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn rerunning_the_pipeline_changes_no_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(dir.path());
+    let (files, counts) = (lake_files(dir.path()), sqlite_counts(dir.path()));
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(counts.0 > 10_000 && counts.1 == 28_356, "{counts:?}");
+    pipeline(dir.path());
+    assert_eq!(lake_files(dir.path()), files);
+    assert_eq!(sqlite_counts(dir.path()), counts);
+}
+
+#[test]
+fn killing_the_pipeline_keeps_the_last_good_state() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(dir.path());
+    let good = sqlite_counts(dir.path());
+    let started = std::time::Instant::now();
+    pipeline(dir.path());
+    let run_time = started.elapsed();
+    // Kill runs at spread-out moments, many of them inside the publish stage (its last third).
+    for step in 1..=6u32 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_soundalike"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["pipeline", "run", "--date", "2026-01-01"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(run_time.mul_f64(0.5 + 0.09 * f64::from(step)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        assert_eq!(sqlite_counts(dir.path()), good, "after kill {step}");
+        assert!(
+            lake_files(dir.path())
+                .iter()
+                .filter(|f| !f.contains("/."))
+                .count()
+                == 4
+        );
+        let out = soundalike(dir.path(), &["recommend", "Keane", "--json"]);
+        assert!(out.status.success());
+    }
+    pipeline(dir.path());
+    assert_eq!(sqlite_counts(dir.path()), good);
+}
+
+#[test]
+fn settings_come_from_file_env_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("soundalike.toml");
+    std::fs::write(&config, "k = 4\nalgorithm = \"seed\"\n").unwrap();
+    let data = dir.path().join("from-env");
+    let status = Command::new(env!("CARGO_BIN_EXE_soundalike"))
+        .args(["--config", config.to_str().unwrap(), "pipeline", "run"])
+        .env("SOUNDALIKE_DATA_DIR", &data)
+        .env_remove("SOUNDALIKE_ALGORITHM")
+        .output()
+        .unwrap();
+    ok(status);
+    assert!(data.join("soundalike.sqlite").is_file());
+    let out = Command::new(env!("CARGO_BIN_EXE_soundalike"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "recommend",
+            "Keane",
+            "--json",
+        ])
+        .env("SOUNDALIKE_DATA_DIR", &data)
+        .env_remove("SOUNDALIKE_ALGORITHM")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_str(&ok(out)).unwrap();
+    assert_eq!(v["algorithm"], "seed", "algorithm from the file");
+    assert_eq!(v["similar"].as_array().unwrap().len(), 4, "k from the file");
+
+    std::fs::write(&config, "k = 4\nalgoritm = \"seed\"\n").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_soundalike"))
+        .args(["--config", config.to_str().unwrap(), "recommend", "Keane"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown field"));
+}
+
+#[test]
+fn bad_dataset_rows_are_reported_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("songs.csv");
+    let header = soundalike_sources::dataset::COLUMNS.join(",");
+    let good =
+        "t1,Song,Keane,50,a,A,2004,PL,p1,rock,indie,0.5,0.5,1,-5,1,0.05,0.1,0,0.1,0.5,120,200000";
+    let good2 = "t2,Song2,Coldplay,60,a,A,2005,PL,p1,rock,indie,0.4,0.6,1,-6,1,0.04,0.2,0,0.1,0.4,110,210000";
+    std::fs::write(&csv, format!("{header}\n{good}\nbroken,row\n{good2}\n")).unwrap();
+    let out = ok(soundalike(
+        dir.path(),
+        &["pipeline", "run", "--dataset", csv.to_str().unwrap()],
+    ));
+    assert!(out.contains("1 bad"), "{out}");
+    assert!(out.contains("line 3: expected 23 fields, found 2"), "{out}");
+    let v: Value = serde_json::from_str(&ok(soundalike(
+        dir.path(),
+        &["recommend", "keane", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(v["similar"][0]["name"], "Coldplay");
+
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let failed = soundalike(
+        dir.path(),
+        &["pipeline", "run", "--dataset", empty.to_str().unwrap()],
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("empty"));
+}
+
+#[test]
+fn eval_reproduces_the_readme_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let gt = ground_truth();
+    let out = soundalike(
+        dir.path(),
+        &["eval", "--ground-truth", gt.to_str().unwrap(), "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let v: Value = serde_json::from_str(&ok(out)).unwrap();
+    // Protocol sizes from the issue: a pool of about 1,000 and about 525 queries.
+    assert!(stderr.contains("pool: 997"), "{stderr}");
+    let queries = v["seed"]["tune"]["queries"].as_u64().unwrap()
+        + v["seed"]["test"]["queries"].as_u64().unwrap();
+    assert!((500..=550).contains(&queries), "{queries}");
+    let ndcg = |a: &str, h: &str| v[a][h]["ndcg10"].as_f64().unwrap();
+    // The original method lands near 0.21 overall on this protocol.
+    let seed_all = (ndcg("seed", "tune") + ndcg("seed", "test")) / 2.0;
+    assert!((0.19..=0.23).contains(&seed_all), "seed {seed_all}");
+    // The default must stay well above it (README: see the results table).
+    assert!(
+        ndcg("hybrid", "test") >= 0.45,
+        "hybrid test {}",
+        ndcg("hybrid", "test")
+    );
+    assert!(
+        ndcg("hybrid", "tune") >= 0.42,
+        "hybrid tune {}",
+        ndcg("hybrid", "tune")
+    );
+
+    let missing = soundalike(dir.path(), &["eval", "--ground-truth", "/nonexistent"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("artists.dat"));
+}

@@ -1,0 +1,215 @@
+//! Publishing: idempotent, atomic on failure, and never a mixed mart for readers.
+
+use soundalike_core::names::artist_id_for;
+use soundalike_core::{Artist, Catalog, Track};
+use soundalike_store::{Mart, MartRow, Store};
+
+const NAMES: [&str; 6] = [
+    "아이유",
+    "BTS",
+    "Coldplay",
+    "Beyoncé",
+    "🎵 Emoji Band",
+    "Keane",
+];
+
+fn catalog() -> Catalog {
+    let mut c = Catalog::default();
+    for (i, name) in NAMES.iter().enumerate() {
+        c.artists.push(Artist {
+            id: artist_id_for(name),
+            name: name.to_string(),
+            normalized_name: soundalike_core::names::normalize_name(name),
+        });
+        c.tracks.push(Track {
+            id: format!("track{i}"),
+            name: Some(format!("노래 {i}")),
+            artist_id: Some(artist_id_for(name)),
+            popularity: Some(10 * i as u8),
+            album_id: None,
+            album_name: None,
+            release_date: Some("2019".into()),
+            duration_ms: Some(1000),
+            features: Default::default(),
+        });
+    }
+    c.sort();
+    c
+}
+
+/// Every artist's k nearest = the next k artists, all with the same `score`.
+fn mart(algorithm: &str, k: usize, score: f32) -> Mart {
+    let c = catalog();
+    let n = c.artists.len();
+    let rows = (0..n)
+        .flat_map(|a| {
+            let c = &c;
+            (1..=k).map(move |r| MartRow {
+                artist_id: c.artists[a].id.clone(),
+                other_id: c.artists[(a + r) % n].id.clone(),
+                rank: r as u32,
+                score,
+            })
+        })
+        .collect();
+    Mart {
+        algorithm: algorithm.into(),
+        k,
+        rows,
+    }
+}
+
+async fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("nested/store.sqlite"))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn publishing_twice_duplicates_nothing() {
+    let (_dir, store) = open().await;
+    store
+        .publish(&catalog(), &[mart("hybrid", 3, 0.5), mart("seed", 2, 0.4)])
+        .await
+        .unwrap();
+    let first = store.counts().await.unwrap();
+    assert_eq!(first, (6, 6, 0, 6 * 3 + 6 * 2));
+    let report = store
+        .publish(&catalog(), &[mart("hybrid", 3, 0.5), mart("seed", 2, 0.4)])
+        .await
+        .unwrap();
+    assert_eq!(store.counts().await.unwrap(), first);
+    let marts = store.marts().await.unwrap();
+    assert_eq!(marts.len(), 2);
+    assert_eq!(
+        marts.iter().map(|m| m.version).collect::<Vec<_>>(),
+        vec![report.marts[0].1, report.marts[1].1]
+    );
+}
+
+#[tokio::test]
+async fn unicode_names_round_trip() {
+    let (_dir, store) = open().await;
+    store
+        .publish(&catalog(), &[mart("hybrid", 2, 0.5)])
+        .await
+        .unwrap();
+    let mut names: Vec<String> = store
+        .artists()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = NAMES.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(names, want);
+    let iu = artist_id_for("아이유");
+    let tracks = store.top_tracks(&iu.0, 3).await.unwrap();
+    assert!(tracks[0].name.as_deref().unwrap().starts_with("노래"));
+    let similar = store.similar(&iu.0, "hybrid", 10).await.unwrap();
+    assert_eq!(similar.len(), 2);
+    assert_eq!(
+        similar.iter().map(|s| s.rank).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+}
+
+#[tokio::test]
+async fn a_publish_failing_midway_leaves_the_previous_state() {
+    let (_dir, store) = open().await;
+    store
+        .publish(&catalog(), &[mart("hybrid", 3, 0.5)])
+        .await
+        .unwrap();
+    let before = store.counts().await.unwrap();
+    let marts_before = store.marts().await.unwrap();
+
+    // A changed catalog and a good new mart, then a mart the database rejects part-way
+    // (a repeated (artist, rank) in its last chunk): nothing of the publish may remain.
+    let mut changed = catalog();
+    changed.artists[0].name = "Renamed".into();
+    changed.artists.push(Artist {
+        id: artist_id_for("New"),
+        name: "New".into(),
+        normalized_name: "new".into(),
+    });
+    let mut bad = mart("seed", 2, 0.9);
+    let last = bad.rows.last().unwrap().clone();
+    bad.rows.push(last);
+    let err = store
+        .publish(&changed, &[mart("hybrid", 3, 0.7), bad])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().to_lowercase().contains("unique"), "{err}");
+
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert_eq!(store.marts().await.unwrap(), marts_before);
+    let id = &catalog().artists[0].id.0;
+    assert_eq!(
+        store.artist(id).await.unwrap().unwrap().name,
+        catalog().artists[0].name
+    );
+    let scores: Vec<f64> = store
+        .similar(id, "hybrid", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.score)
+        .collect();
+    assert_eq!(scores, vec![0.5; 3]);
+    // And the next good publish goes through.
+    store
+        .publish(&changed, &[mart("hybrid", 3, 0.7)])
+        .await
+        .unwrap();
+    assert_eq!(store.artist(id).await.unwrap().unwrap().name, "Renamed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_see_the_old_mart_or_the_new_never_a_mix() {
+    let (_dir, store) = open().await;
+    store
+        .publish(&catalog(), &[mart("hybrid", 5, 0.0)])
+        .await
+        .unwrap();
+    let id = catalog().artists[0].id.0.clone();
+    let reader = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut seen = std::collections::BTreeSet::new();
+            for _ in 0..400 {
+                let rows = store.similar(&id, "hybrid", 10).await.unwrap();
+                assert_eq!(rows.len(), 5, "a list is always complete");
+                let first = rows[0].score;
+                assert!(
+                    rows.iter().all(|r| r.score == first),
+                    "mixed versions: {rows:?}"
+                );
+                seen.insert((first * 100.0) as i64);
+            }
+            seen
+        })
+    };
+    for round in 1..=30 {
+        store
+            .publish(&catalog(), &[mart("hybrid", 5, round as f32 / 100.0)])
+            .await
+            .unwrap();
+    }
+    let seen = reader.await.unwrap();
+    assert!(!seen.is_empty());
+    assert_eq!(store.counts().await.unwrap().3, 6 * 5);
+}
+
+#[tokio::test]
+async fn invalid_marts_are_refused_before_writing() {
+    let (_dir, store) = open().await;
+    let mut m = mart("hybrid", 2, 0.5);
+    m.rows[0].score = f32::NAN;
+    assert!(store.publish(&catalog(), &[m]).await.is_err());
+    assert_eq!(store.counts().await.unwrap(), (0, 0, 0, 0));
+}
