@@ -40,6 +40,26 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Score similarity algorithms against HetRec 2011 Last.fm ground truth.
     Eval(EvalArgs),
+    /// Serve the chatbot: Kakao skill, web chat, REST API (builds the data on first start).
+    Serve(ServeArgs),
+    /// Run as an AWS Lambda function (API Gateway v1/v2, Function URL, ALB events).
+    Lambda(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SOUNDALIKE_ADDR")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Header that must carry the Kakao shared secret.
+    #[arg(long, env = "SOUNDALIKE_KAKAO_SECRET_HEADER")]
+    pub kakao_secret_header: Option<String>,
+    /// The Kakao shared secret (prefer the environment variable).
+    #[arg(long, env = "SOUNDALIKE_KAKAO_SECRET", hide_env_values = true)]
+    pub kakao_secret: Option<String>,
+    /// Allowed Kakao bot ids, comma-separated [default: any].
+    #[arg(long, env = "SOUNDALIKE_KAKAO_BOT_IDS", value_delimiter = ',')]
+    pub kakao_bot_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,12 +7,31 @@ use anyhow::Context;
 use serde::Deserialize;
 
 /// The optional settings file. Unknown keys are an error, so a typo fails at startup.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     pub algorithm: Option<String>,
     pub k: Option<usize>,
+    pub addr: Option<std::net::SocketAddr>,
+    pub kakao_secret_header: Option<String>,
+    pub kakao_secret: Option<String>,
+    pub kakao_bot_ids: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for FileSettings {
+    // Written by hand so the Kakao secret never reaches a log or an error message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSettings")
+            .field("data_dir", &self.data_dir)
+            .field("algorithm", &self.algorithm)
+            .field("k", &self.k)
+            .field("addr", &self.addr)
+            .field("kakao_secret_header", &self.kakao_secret_header)
+            .field("kakao_secret", &self.kakao_secret.as_ref().map(|_| "***"))
+            .field("kakao_bot_ids", &self.kakao_bot_ids)
+            .finish()
+    }
 }
 
 /// Resolved settings.
@@ -21,6 +40,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub algorithm: Option<String>,
     pub k: usize,
+    /// The file's server settings; flags and env override them in `commands::serve`.
+    pub file: FileSettings,
 }
 
 pub const DEFAULT_K: usize = 10;
@@ -36,10 +57,11 @@ impl Settings {
         };
         Ok(Self {
             data_dir: data_dir
-                .or(file.data_dir)
+                .or(file.data_dir.clone())
                 .unwrap_or_else(|| PathBuf::from("soundalike-data")),
-            algorithm: file.algorithm,
+            algorithm: file.algorithm.clone(),
             k: file.k.unwrap_or(DEFAULT_K),
+            file,
         })
     }
 

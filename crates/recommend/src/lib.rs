@@ -5,6 +5,9 @@
 //! **Invariant:** reads only; the answer model is channel-neutral (no JSON, no Kakao shapes).
 #![deny(missing_docs)]
 
+use std::collections::HashMap;
+
+use soundalike_core::names::loose_key;
 use soundalike_core::{NameIndex, Resolution, spotify_track_url};
 use soundalike_store::{ArtistRow, Store, StoreError};
 
@@ -96,11 +99,26 @@ pub enum Answer {
     },
 }
 
+/// Other names of artists (Korean names, nicknames): `alias<TAB>catalog name` per line.
+const ALIASES: &str = include_str!("aliases.tsv");
+
+/// Loose key of each alias → the catalog name it stands for.
+fn aliases() -> HashMap<String, &'static str> {
+    ALIASES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(alias, name)| (loose_key(alias), name.trim()))
+        .collect()
+}
+
 /// Name index plus store.
 pub struct Recommender {
     store: Store,
     artists: Vec<ArtistRow>,
+    by_id: HashMap<String, usize>,
     index: NameIndex,
+    aliases: HashMap<String, &'static str>,
 }
 
 impl Recommender {
@@ -112,10 +130,17 @@ impl Recommender {
                 .iter()
                 .map(|a| (a.name.as_str(), a.track_count as f64)),
         );
+        let by_id = artists
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.artist_id.clone(), i))
+            .collect();
         Ok(Self {
             store,
             artists,
+            by_id,
             index,
+            aliases: aliases(),
         })
     }
 
@@ -129,6 +154,16 @@ impl Recommender {
         &self.store
     }
 
+    /// Resolve what a person typed: an alias (방탄소년단 → BTS) counts as exact, then the
+    /// forgiving name index.
+    pub fn resolve(&self, query: &str) -> Resolution {
+        let query = match self.aliases.get(&loose_key(query)) {
+            Some(name) => *name,
+            None => query,
+        };
+        self.index.resolve(query, MAX_SUGGESTIONS)
+    }
+
     /// Resolve `query` and answer with up to `k` similar artists from `algorithm`'s mart.
     pub async fn recommend(
         &self,
@@ -136,10 +171,22 @@ impl Recommender {
         algorithm: &str,
         k: usize,
     ) -> Result<Answer, RecommendError> {
+        let resolution = self.resolve(query);
+        self.answer(query, resolution, algorithm, k).await
+    }
+
+    /// The answer for an already resolved query.
+    pub async fn answer(
+        &self,
+        query: &str,
+        resolution: Resolution,
+        algorithm: &str,
+        k: usize,
+    ) -> Result<Answer, RecommendError> {
         if self.artists.is_empty() {
             return Err(RecommendError::EmptyStore);
         }
-        let (entry, exact) = match self.index.resolve(query, MAX_SUGGESTIONS) {
+        let (entry, exact) = match resolution {
             Resolution::Found { entry, exact } => (entry, exact),
             Resolution::Unknown { suggestions } => {
                 let mut out = Vec::new();
@@ -170,10 +217,9 @@ impl Recommender {
         for s in self.store.similar(&row.artist_id, algorithm, k).await? {
             let tracks = self.tracks(&s.artist_id, TRACKS_PER_ARTIST).await?;
             let track_count = self
-                .store
-                .artist(&s.artist_id)
-                .await?
-                .map_or(0, |a| a.track_count);
+                .by_id
+                .get(&s.artist_id)
+                .map_or(0, |&i| self.artists[i].track_count);
             similar.push(Similar {
                 artist: ArtistRef {
                     id: s.artist_id,
@@ -192,6 +238,26 @@ impl Recommender {
             algorithm: algorithm.to_string(),
             similar,
         }))
+    }
+
+    /// One artist by id, with its top tracks.
+    pub async fn artist(&self, id: &str) -> Result<Option<ArtistRef>, RecommendError> {
+        match self.by_id.get(id) {
+            Some(&i) => Ok(Some(
+                self.artist_ref(&self.artists[i], TRACKS_PER_ARTIST).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The resolution entry of an artist id.
+    pub fn entry_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The artist at a resolution entry.
+    pub fn artist_at(&self, entry: usize) -> Option<&ArtistRow> {
+        self.artists.get(entry)
     }
 
     async fn artist_ref(

@@ -3,6 +3,7 @@
 mod eval;
 mod pipeline;
 mod recommend;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(pipeline::run(&settings, args))
         }
         Command::Recommend(args) => runtime()?.block_on(recommend::run(&settings, args)),
+        Command::Serve(args) => runtime()?.block_on(serve::serve(&settings, args)),
+        Command::Lambda(args) => runtime()?.block_on(serve::lambda(&settings, args)),
     }
 }
 

@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use serde_json::json;
-use soundalike_recommend::{Answer, ArtistRef, Recommender};
+use soundalike_recommend::{Answer, Recommender};
 use soundalike_similarity::Algorithm;
 use soundalike_store::Store;
 
@@ -26,38 +25,11 @@ pub async fn run(settings: &Settings, args: RecommendArgs) -> anyhow::Result<Exi
         Answer::Unknown { .. } => ExitCode::from(2),
     };
     if args.json {
-        println!("{}", to_json(&answer));
+        println!("{}", soundalike_server::wire::answer(&answer));
     } else {
         print_text(&answer);
     }
     Ok(code)
-}
-
-fn tracks_json(a: &ArtistRef) -> serde_json::Value {
-    a.tracks
-        .iter()
-        .map(|t| json!({"id": t.id, "name": t.name, "url": t.url}))
-        .collect()
-}
-
-fn to_json(answer: &Answer) -> serde_json::Value {
-    match answer {
-        Answer::Found(r) => json!({
-            "query": r.query,
-            "artist": {"id": r.artist.id, "name": r.artist.name, "track_count": r.artist.track_count,
-                       "exact_match": r.exact, "tracks": tracks_json(&r.artist)},
-            "algorithm": r.algorithm,
-            "similar": r.similar.iter().map(|s| json!({
-                "id": s.artist.id, "name": s.artist.name, "rank": s.rank, "score": s.score,
-                "tracks": tracks_json(&s.artist),
-            })).collect::<Vec<_>>(),
-        }),
-        Answer::Unknown { query, suggestions } => json!({
-            "query": query,
-            "error": "unknown artist",
-            "suggestions": suggestions.iter().map(|s| json!({"id": s.id, "name": s.name})).collect::<Vec<_>>(),
-        }),
-    }
 }
 
 fn print_text(answer: &Answer) {

@@ -1,0 +1,117 @@
+//! `soundalike serve` and `soundalike lambda`.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use soundalike_chat::EngineConfig;
+use soundalike_lake::Partition;
+use soundalike_pipeline::{Input, Options};
+use soundalike_server::{AppState, Application, KakaoSecurity, Secret, ServerConfig, warm_up};
+use soundalike_similarity::Algorithm;
+
+use crate::cli::ServeArgs;
+use crate::settings::Settings;
+
+const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+fn config(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let file = &settings.file;
+    let secret_header = args
+        .kakao_secret_header
+        .clone()
+        .or(file.kakao_secret_header.clone());
+    let secret = args
+        .kakao_secret
+        .clone()
+        .or(file.kakao_secret.clone())
+        .map(Secret::new);
+    anyhow::ensure!(
+        secret_header.is_some() == secret.is_some(),
+        "set both SOUNDALIKE_KAKAO_SECRET_HEADER and SOUNDALIKE_KAKAO_SECRET, or neither"
+    );
+    let algorithm: Algorithm = match &settings.algorithm {
+        Some(name) => name.parse()?,
+        None => Algorithm::DEFAULT,
+    };
+    let bot_ids = args
+        .kakao_bot_ids
+        .clone()
+        .or(file.kakao_bot_ids.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .collect();
+    Ok(ServerConfig {
+        kakao: KakaoSecurity {
+            secret_header,
+            secret,
+            bot_ids,
+        },
+        engine: EngineConfig {
+            algorithm: algorithm.name().into(),
+            k: settings.k,
+            ..EngineConfig::default()
+        },
+        ..ServerConfig::default()
+    })
+}
+
+/// The pipeline a first start runs: bundled data, every algorithm.
+fn first_build(settings: &Settings) -> Options {
+    Options {
+        input: Input::Bundled,
+        lake_dir: settings.lake_dir(),
+        store_path: settings.store_path(),
+        algorithms: Algorithm::ALL.to_vec(),
+        // Chat answers show up to the engine's k neighbours: build at least that many.
+        k: settings.k.max(EngineConfig::default().k),
+        partition: Partition::today(),
+        progress: std::io::stderr().is_terminal(),
+    }
+}
+
+pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = config(settings, &args)?;
+    let addr: SocketAddr = match args.addr.or(settings.file.addr) {
+        Some(addr) => addr,
+        None => DEFAULT_ADDR.parse().expect("valid default address"),
+    };
+    let state = AppState::new(config);
+    let app = Application::build(addr, state.clone())
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    eprintln!(
+        "soundalike: serving on http://{}:{}/ (Ctrl-C to stop)",
+        addr.ip(),
+        app.port()
+    );
+    let (store_path, build) = (settings.store_path(), first_build(settings));
+    tokio::spawn(async move {
+        match warm_up(state, store_path, Some(build)).await {
+            Ok(()) => eprintln!("soundalike: ready"),
+            Err(error) => {
+                tracing::error!(%error, "could not load the similarity data; /readyz stays 503")
+            }
+        }
+    });
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn lambda(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let state = AppState::new(config(settings, &args)?);
+    warm_up(
+        state.clone(),
+        settings.store_path(),
+        Some(first_build(settings)),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?;
+    soundalike_server::lambda::run(state)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,158 @@
+//! Shared state: settings, metrics, and the chat engine once the data is ready.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use soundalike_chat::{Engine, EngineConfig};
+use soundalike_recommend::Recommender;
+use soundalike_store::Store;
+
+use crate::metrics::Metrics;
+
+/// A secret value: compared in constant time, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// Constant-time comparison with what a request carried.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        let want = self.0.as_bytes();
+        let mut diff = (want.len() != given.len()) as u8;
+        for (i, w) in want.iter().enumerate() {
+            diff |= w ^ given.get(i).copied().unwrap_or(0);
+        }
+        diff == 0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Who may call the Kakao skill endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct KakaoSecurity {
+    /// Header that must carry the shared secret (set both or neither).
+    pub secret_header: Option<String>,
+    /// The shared secret.
+    pub secret: Option<Secret>,
+    /// Allowed `bot.id`s; empty allows every bot.
+    pub bot_ids: Vec<String>,
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Kakao endpoint protection.
+    pub kakao: KakaoSecurity,
+    /// Engine settings (algorithm, k, cards).
+    pub engine: EngineConfig,
+    /// Time an answer may take.
+    pub answer_budget: Duration,
+    /// Largest accepted body in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            kakao: KakaoSecurity::default(),
+            engine: EngineConfig::default(),
+            answer_budget: crate::ANSWER_BUDGET,
+            body_limit: crate::BODY_LIMIT,
+        }
+    }
+}
+
+struct Inner {
+    config: ServerConfig,
+    metrics: Metrics,
+    engine: RwLock<Option<Engine>>,
+}
+
+/// State shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+impl AppState {
+    /// State with no engine yet (`/readyz` says 503 until [`AppState::set_engine`]).
+    pub fn new(config: ServerConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                metrics: Metrics::default(),
+                engine: RwLock::new(None),
+            }),
+        }
+    }
+
+    /// Settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// Metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The engine, once ready.
+    pub fn engine(&self) -> Option<Engine> {
+        self.inner.engine.read().expect("engine lock").clone()
+    }
+
+    /// Install (or replace) the engine: the service is ready from now on.
+    pub fn set_engine(&self, engine: Engine) {
+        *self.inner.engine.write().expect("engine lock") = Some(engine);
+    }
+
+    /// Load the recommender from a store and install an engine over it.
+    pub async fn load(&self, store: Store) -> Result<(), soundalike_recommend::RecommendError> {
+        let recommender = Recommender::load(store).await?;
+        tracing::info!(artists = recommender.artist_count(), "recommender loaded");
+        self.set_engine(Engine::new(
+            Arc::new(recommender),
+            self.config().engine.clone(),
+        ));
+        Ok(())
+    }
+}
+
+/// Make the service ready: open the store at `store_path`; when it has no similarity mart yet and
+/// `first_build` is given, run that pipeline first (the "first start" of `serve`); then load.
+pub async fn warm_up(
+    state: AppState,
+    store_path: PathBuf,
+    first_build: Option<soundalike_pipeline::Options>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let store = Store::open(&store_path).await?;
+    if store.marts().await?.is_empty()
+        && let Some(options) = first_build
+    {
+        tracing::warn!(
+            "no similarity data yet: building it from the bundled dataset (first start)"
+        );
+        store.close().await;
+        let summary = soundalike_pipeline::run(options).await?;
+        tracing::info!(
+            artists = summary.artists,
+            tracks = summary.tracks,
+            "first build done"
+        );
+        let store = Store::open(&store_path).await?;
+        state.load(store).await?;
+        return Ok(());
+    }
+    state.load(store).await?;
+    Ok(())
+}
