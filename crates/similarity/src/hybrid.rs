@@ -1,50 +1,134 @@
 //! `hybrid`: the default algorithm. Each artist becomes one vector made of blocks, each block
 //! unit-length and scaled by the square root of its weight, so the inner product of two artists is
-//! the weighted sum of per-signal cosines:
+//! the weighted sum of per-signal cosines; the candidate side then multiplies those blocks by a
+//! presence factor and appends prior columns. Blocks with zero weight take no columns.
 //!
-//! | block | what it holds | why |
-//! |---|---|---|
-//! | playlist | TF-IDF of the artist's tracks per playlist | co-membership is a collaborative signal: curators put related artists together |
-//! | subgenre, genre | share of the artist's playlist memberships per label | scene and style |
-//! | audio | z-scored per-artist means of the nine continuous audio features | sound, for artists with little playlist evidence |
-//! | era | mean release year, spread over Gaussian year bins | listeners follow eras |
+//! | block | weight | what it holds | why |
+//! |---|---|---|---|
+//! | playlist | 1 | `ln(1 + tracks in playlist)` × IDF over artists, per playlist | co-membership is a collaborative signal: curators put related artists together |
+//! | smooth | 0.35 | the unit playlist row projected on the 192 leading eigenvectors of the playlist co-occurrence matrix (LSA, Jacobi in plain Rust) | denoises sparse co-membership: artists in *related* playlists, not only the same ones, score |
+//! | subgenre, genre | 0.35, 0.25 | share of the artist's playlist memberships per label | scene and style |
+//! | audio | 0.5 | z-scored per-artist means of the nine continuous audio features | sound, for artists with little playlist evidence |
+//! | era | 0.25 | mean release year over Gaussian bins (σ = 5 years) | listeners follow eras |
+//! | credits | 0.15 | the artist and everyone named with it in a track title ("feat.", "with", "Remix"), hashed into 128 signed buckets | collaborators share fans |
+//! | *boost* (candidate side) | 1.25 | similarity blocks × `1 + 1.25 · ln(1 + tracks) / ln(1 + most tracks)` | "fans also like" lists favour established artists, in proportion to how similar they are, so a popular but unrelated artist gains little |
+//! | *popularity*, *peak* (candidate columns) | 0.4, 0.1 | mean and highest Spotify popularity / 100, met by the weight on the query side | a small additive prior toward well-known artists |
 //!
-//! The candidate side carries one extra column, popularity, met by a constant on the query side:
-//! a small prior toward better-known artists, which is what "fans also like" lists show.
-//! Weights are tuned on the tune half of `soundalike eval` only (see the README's results).
+//! Also available, and off by default because the tuning did not pick them: other term
+//! frequencies ([`Tf`]), an IDF exponent, eigenvalue weighting of the smoothed block, shrinking the
+//! audio blocks for artists with few tracks, spreads of the audio features, and further additive
+//! or multiplicative priors (track count, playlist reach, albums).
+//!
+//! The weights are chosen by `soundalike_eval::tune::search` on the tune half of the evaluation
+//! only, with a guard that keeps at least 75% of the start's distinct recommendations (so the
+//! priors cannot crowd every list with the same few artists); `crates/eval/examples/tune.rs`
+//! reproduces them.
+
+use rayon::prelude::*;
 
 use crate::kernel::{Embedding, Matrix, Metric};
 use crate::profile::{N_FEATURES, Profiles, Sparse};
 
-/// Block weights (relative; each block is a cosine in -1..=1).
+/// How an artist's count of tracks in one playlist becomes a term frequency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tf {
+    /// The count itself.
+    Raw,
+    /// `ln(1 + count)`.
+    Log,
+    /// 1 for any membership.
+    Binary,
+    /// BM25-style saturation `count (k + 1) / (count + k)` with `k` = [`Weights::tf_k`].
+    Saturating,
+}
+
+/// Block weights (relative; each block is a cosine in -1..=1) and the transforms they apply to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Weights {
     /// Playlist co-membership.
     pub playlist: f32,
+    /// Term frequency of the playlist block (and of the smoothed block built from it).
+    pub tf: Tf,
+    /// Saturation constant of [`Tf::Saturating`].
+    pub tf_k: f32,
+    /// Exponent of the inverse document frequency (0: none, 1: plain smoothed IDF).
+    pub idf_power: f32,
+    /// Smoothed playlist co-membership: the unit TF-IDF row projected on the leading
+    /// eigenvectors of the playlist co-occurrence matrix.
+    pub smooth: f32,
+    /// Number of eigenvectors kept by the smoothed block (at most the number of playlists).
+    pub smooth_rank: usize,
+    /// Eigenvalue exponent of the smoothed block (0.5: second-order co-occurrence).
+    pub smooth_power: f32,
     /// Playlist subgenre mix.
     pub subgenre: f32,
     /// Playlist genre mix.
     pub genre: f32,
     /// Standardised audio feature means.
     pub audio: f32,
+    /// Pseudo-count of tracks discounting the audio blocks of artists with few tracks: each side
+    /// scales its audio cosine by `tracks / (tracks + audio_shrink)` (a shrinkage of the means
+    /// toward the catalog mean, where the cosine is undefined).
+    pub audio_shrink: f32,
+    /// Standardised audio feature standard deviations.
+    pub audio_spread: f32,
     /// Release era.
     pub era: f32,
     /// Width of the era kernel in years.
     pub era_years: f32,
     /// Popularity prior (mean Spotify popularity / 100 of the candidate).
     pub popularity: f32,
+    /// Catalog-presence prior (`ln(1 + tracks) / ln(1 + most tracks)` of the candidate).
+    pub presence: f32,
+    /// Peak-popularity prior (highest Spotify popularity / 100 among the candidate's tracks).
+    pub peak: f32,
+    /// Playlist-reach prior (`ln(1 + playlists) / ln(1 + most playlists)` of the candidate).
+    pub reach: f32,
+    /// Discography prior (`ln(1 + albums) / ln(1 + most albums)` of the candidate).
+    pub albums: f32,
+    /// Title credits: artists named together in a track title ("feat.", "with", "Remix").
+    pub credits: f32,
+    /// Multiplicative presence prior: a candidate's similarity blocks are scaled by
+    /// `1 + boost · presence`, so better-known artists gain in proportion to their similarity.
+    pub boost: f32,
+    /// Multiplicative popularity prior: similarity blocks also scaled by
+    /// `1 + boost_popularity · mean popularity / 100`.
+    pub boost_popularity: f32,
+    /// Multiplicative reach prior: also scaled by `1 + boost_reach · reach`.
+    pub boost_reach: f32,
+    /// Multiplicative discography prior: also scaled by `1 + boost_albums · albums share`.
+    pub boost_albums: f32,
 }
 
 impl Default for Weights {
+    /// The weights chosen by `soundalike_eval::tune::search` on the tune half (see
+    /// `crates/eval/examples/tune.rs`, which reproduces them).
     fn default() -> Self {
         Self {
             playlist: 1.0,
-            subgenre: 0.5,
+            tf: Tf::Log,
+            tf_k: 1.2,
+            idf_power: 1.0,
+            smooth: 0.35,
+            smooth_rank: 192,
+            smooth_power: 0.0,
+            subgenre: 0.35,
             genre: 0.25,
-            audio: 0.25,
+            audio: 0.5,
+            audio_shrink: 0.0,
+            audio_spread: 0.0,
             era: 0.25,
             era_years: 5.0,
-            popularity: 0.1,
+            popularity: 0.4,
+            presence: 0.0,
+            peak: 0.1,
+            reach: 0.0,
+            albums: 0.0,
+            credits: 0.15,
+            boost: 1.25,
+            boost_popularity: 0.0,
+            boost_reach: 0.0,
+            boost_albums: 0.0,
         }
     }
 }
@@ -52,6 +136,19 @@ impl Default for Weights {
 const ERA_FIRST: f32 = 1950.0;
 const ERA_LAST: f32 = 2025.0;
 const ERA_STEP: f32 = 2.5;
+
+/// Width of the hashed credits block.
+const CREDIT_DIM: usize = 128;
+
+/// Bucket and sign of an artist in the hashed credits block (splitmix64 of its index).
+fn credit_slot(artist: u32) -> (usize, f32) {
+    let mut z = u64::from(artist).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    let sign = if z >> 63 == 0 { 1.0 } else { -1.0 };
+    ((z % CREDIT_DIM as u64) as usize, sign)
+}
 
 fn era_bins() -> usize {
     ((ERA_LAST - ERA_FIRST) / ERA_STEP) as usize + 1
@@ -67,6 +164,11 @@ fn put_unit(out: &mut [f32], values: &[f32], scale: f32) {
     }
 }
 
+/// `ln(1 + x) / ln(1 + max)`: a count's share of the largest, on a log scale.
+fn log_share_of(x: u32, max: u32) -> f32 {
+    (1.0 + x as f32).ln() / (1.0 + max as f32).ln()
+}
+
 fn densify(sparse: &Sparse, dim: usize, weight_of: impl Fn(u32, f32) -> f32) -> Vec<f32> {
     let mut dense = vec![0.0; dim];
     for &(d, count) in sparse {
@@ -75,13 +177,9 @@ fn densify(sparse: &Sparse, dim: usize, weight_of: impl Fn(u32, f32) -> f32) -> 
     dense
 }
 
-/// The hybrid vectors of every artist.
-pub fn embed(p: &Profiles, w: &Weights) -> Embedding {
+/// Unit-length TF-IDF playlist rows of every artist (sparse), under the weights' transforms.
+fn playlist_rows(p: &Profiles, w: &Weights) -> Vec<Sparse> {
     let n = p.len();
-    let bins = era_bins();
-    let dim = p.n_playlists + p.n_subgenres + p.n_genres + N_FEATURES + bins + 1;
-
-    // Inverse document frequency of each playlist over artists.
     let mut df = vec![0f32; p.n_playlists];
     for sparse in &p.playlists {
         for &(d, _) in sparse {
@@ -90,77 +188,368 @@ pub fn embed(p: &Profiles, w: &Weights) -> Embedding {
     }
     let idf: Vec<f32> = df
         .iter()
-        .map(|&d| ((n as f32 + 1.0) / (d + 1.0)).ln())
+        .map(|&d| {
+            ((n as f32 + 1.0) / (d + 1.0))
+                .ln()
+                .powf(w.idf_power.max(0.0))
+        })
         .collect();
+    p.playlists
+        .iter()
+        .map(|sparse| {
+            let mut row: Sparse = sparse
+                .iter()
+                .map(|&(d, c)| {
+                    let tf = match w.tf {
+                        Tf::Raw => c,
+                        Tf::Log => (1.0 + c).ln(),
+                        Tf::Binary => 1.0,
+                        Tf::Saturating => c * (w.tf_k + 1.0) / (c + w.tf_k),
+                    };
+                    (d, tf * idf[d as usize])
+                })
+                .collect();
+            let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                row.iter_mut().for_each(|(_, v)| *v /= norm);
+            }
+            row
+        })
+        .collect()
+}
 
-    // Mean and spread of each feature over artists, for z-scores.
-    let (mut mean, mut std) = ([0f64; N_FEATURES], [0f64; N_FEATURES]);
-    for k in 0..N_FEATURES {
-        let values: Vec<f64> = p
-            .feature_means
-            .iter()
-            .filter_map(|m| m[k])
-            .map(f64::from)
-            .collect();
-        let count = values.len().max(1) as f64;
-        mean[k] = values.iter().sum::<f64>() / count;
-        std[k] = (values.iter().map(|v| (v - mean[k]).powi(2)).sum::<f64>() / count).sqrt();
+/// Eigenvectors of the playlist co-occurrence matrix `Σ_a x_aᵀ x_a` over unit TF-IDF rows:
+/// the expensive part of the smoothed block, reusable across weights that share the transforms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Basis {
+    /// The transforms it was built with: (tf, tf_k, idf_power).
+    pub key: (Tf, f32, f32),
+    /// Eigenvalues, largest first.
+    pub values: Vec<f64>,
+    /// Eigenvectors as rows (parallel to `values`), each of length `n_playlists`.
+    pub vectors: Vec<Vec<f64>>,
+}
+
+impl Basis {
+    /// Build the basis for the transforms of `w`.
+    pub fn build(p: &Profiles, w: &Weights) -> Self {
+        let m = p.n_playlists;
+        let rows = playlist_rows(p, w);
+        let mut gram = vec![0f64; m * m];
+        for row in &rows {
+            for &(i, a) in row {
+                for &(j, b) in row {
+                    gram[i as usize * m + j as usize] += f64::from(a) * f64::from(b);
+                }
+            }
+        }
+        let (values, vectors) = symmetric_eigen(gram, m);
+        Self {
+            key: basis_key(w),
+            values,
+            vectors,
+        }
     }
+}
+
+/// The transforms a [`Basis`] depends on.
+pub fn basis_key(w: &Weights) -> (Tf, f32, f32) {
+    (w.tf, w.tf_k, w.idf_power)
+}
+
+/// Eigen-decomposition of a symmetric `m × m` matrix by cyclic Jacobi rotations. Returns the
+/// eigenvalues (descending) and the matching unit eigenvectors.
+fn symmetric_eigen(mut a: Vec<f64>, m: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
+    // v holds eigenvectors as rows: v[k*m + i].
+    let mut v = vec![0f64; m * m];
+    for i in 0..m {
+        v[i * m + i] = 1.0;
+    }
+    let total: f64 = a.iter().map(|x| x * x).sum();
+    for _sweep in 0..50 {
+        let mut off = 0.0;
+        for p in 0..m {
+            for q in p + 1..m {
+                off += a[p * m + q] * a[p * m + q];
+            }
+        }
+        if off <= 1e-22 * total.max(1e-300) {
+            break;
+        }
+        for p in 0..m {
+            for q in p + 1..m {
+                let apq = a[p * m + q];
+                if apq.abs() < 1e-300 {
+                    continue;
+                }
+                let (app, aqq) = (a[p * m + p], a[q * m + q]);
+                let theta = (aqq - app) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                // Rotate rows/columns p and q of the symmetric matrix.
+                for k in 0..m {
+                    let (akp, akq) = (a[k * m + p], a[k * m + q]);
+                    a[k * m + p] = c * akp - s * akq;
+                    a[k * m + q] = s * akp + c * akq;
+                }
+                for k in 0..m {
+                    let (apk, aqk) = (a[p * m + k], a[q * m + k]);
+                    a[p * m + k] = c * apk - s * aqk;
+                    a[q * m + k] = s * apk + c * aqk;
+                }
+                let (vp, vq) = (p * m, q * m);
+                for k in 0..m {
+                    let (x, y) = (v[vp + k], v[vq + k]);
+                    v[vp + k] = c * x - s * y;
+                    v[vq + k] = s * x + c * y;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&i, &j| a[j * m + j].total_cmp(&a[i * m + i]).then(i.cmp(&j)));
+    let values = order.iter().map(|&i| a[i * m + i].max(0.0)).collect();
+    let vectors = order
+        .iter()
+        .map(|&i| v[i * m..(i + 1) * m].to_vec())
+        .collect();
+    (values, vectors)
+}
+
+/// The hybrid vectors of every artist.
+pub fn embed(p: &Profiles, w: &Weights) -> Embedding {
+    let basis = (w.smooth > 0.0).then(|| Basis::build(p, w));
+    embed_with(p, w, basis.as_ref())
+}
+
+/// The hybrid vectors of every artist, with a prebuilt [`Basis`] for the smoothed block (built
+/// here when missing or built for other transforms).
+pub fn embed_with(p: &Profiles, w: &Weights, basis: Option<&Basis>) -> Embedding {
+    let owned;
+    let basis = match basis {
+        Some(b) if b.key == basis_key(w) => Some(b),
+        _ if w.smooth > 0.0 => {
+            owned = Basis::build(p, w);
+            Some(&owned)
+        }
+        _ => None,
+    };
+    let n = p.len();
+    let bins = era_bins();
+    let rank = if w.smooth > 0.0 {
+        w.smooth_rank.clamp(1, p.n_playlists.max(1))
+    } else {
+        0
+    };
+    // Blocks with zero weight take no columns.
+    let on = |weight: f32, len: usize| if weight > 0.0 { len } else { 0 };
+    let prior_weights = [w.popularity, w.presence, w.peak, w.reach, w.albums];
+    let dim = (on(w.playlist, p.n_playlists)
+        + on(w.smooth, rank)
+        + on(w.subgenre, p.n_subgenres)
+        + on(w.genre, p.n_genres)
+        + on(w.audio, N_FEATURES)
+        + on(w.audio_spread, N_FEATURES)
+        + on(w.era, bins)
+        + on(w.credits, CREDIT_DIM)
+        + prior_weights.iter().filter(|&&x| x > 0.0).count())
+    .max(1);
+    let rows = playlist_rows(p, w);
+
+    // Mean and spread over artists of each feature's per-artist mean and standard deviation.
+    let moments = |values: &dyn Fn(usize) -> Option<f32>| {
+        let (mut mean, mut std) = ([0f64; N_FEATURES], [0f64; N_FEATURES]);
+        for k in 0..N_FEATURES {
+            let xs: Vec<f64> = (0..n)
+                .filter_map(|a| {
+                    if p.track_counts[a] > 0 {
+                        values(a * N_FEATURES + k)
+                    } else {
+                        None
+                    }
+                })
+                .map(f64::from)
+                .collect();
+            let count = xs.len().max(1) as f64;
+            mean[k] = xs.iter().sum::<f64>() / count;
+            std[k] = (xs.iter().map(|v| (v - mean[k]).powi(2)).sum::<f64>() / count).sqrt();
+        }
+        (mean, std)
+    };
+    let (mean, std) = moments(&|i| p.feature_means[i / N_FEATURES][i % N_FEATURES]);
+    let (spread_mean, spread_std) = moments(&|i| p.feature_stds[i / N_FEATURES][i % N_FEATURES]);
+    let max_tracks = p.track_counts.iter().copied().max().unwrap_or(1).max(1);
+    let max_playlists = p
+        .playlists
+        .iter()
+        .map(|s| s.len() as u32)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let max_albums = p.album_counts.iter().copied().max().unwrap_or(1).max(1);
+    let scale: Vec<f64> = basis
+        .map(|b| {
+            b.values[..rank]
+                .iter()
+                .map(|l| l.powf(f64::from(w.smooth_power)))
+                .collect()
+        })
+        .unwrap_or_default();
 
     let mut queries = vec![0f32; n * dim];
     let mut candidates = vec![0f32; n * dim];
-    let mut valid = vec![false; n];
-    for a in 0..n {
-        if p.track_counts[a] == 0 {
-            continue;
-        }
-        valid[a] = true;
-        let row = &mut queries[a * dim..(a + 1) * dim];
-        let mut at = 0;
-        let mut block = |len: usize, values: &[f32], weight: f32| {
-            put_unit(&mut row[at..at + len], values, weight.max(0.0).sqrt());
-            at += len;
-        };
-        let playlist = densify(&p.playlists[a], p.n_playlists, |d, c| {
-            (1.0 + c).ln() * idf[d as usize]
-        });
-        block(p.n_playlists, &playlist, w.playlist);
-        block(
-            p.n_subgenres,
-            &densify(&p.subgenres[a], p.n_subgenres, |_, c| c),
-            w.subgenre,
-        );
-        block(
-            p.n_genres,
-            &densify(&p.genres[a], p.n_genres, |_, c| c),
-            w.genre,
-        );
-        let audio: Vec<f32> = (0..N_FEATURES)
-            .map(|k| match p.feature_means[a][k] {
-                Some(x) if std[k] > 0.0 => ((f64::from(x) - mean[k]) / std[k]) as f32,
-                _ => 0.0,
-            })
-            .collect();
-        block(N_FEATURES, &audio, w.audio);
-        let era: Vec<f32> = match p.mean_year[a] {
-            Some(year) => (0..bins)
-                .map(|b| {
-                    let center = ERA_FIRST + b as f32 * ERA_STEP;
-                    (-((year - center) / w.era_years).powi(2) / 2.0).exp()
+    let valid: Vec<bool> = p.track_counts.iter().map(|&c| c > 0).collect();
+    queries
+        .par_chunks_mut(dim)
+        .zip(candidates.par_chunks_mut(dim))
+        .enumerate()
+        .filter(|(a, _)| valid[*a])
+        .for_each(|(a, (row, cand))| {
+            let mut at = 0;
+            let mut block = |len: usize, values: &[f32], weight: f32| {
+                if weight <= 0.0 {
+                    return;
+                }
+                put_unit(&mut row[at..at + len], values, weight.max(0.0).sqrt());
+                at += len;
+            };
+            let playlist = densify(&rows[a], p.n_playlists, |_, v| v);
+            block(p.n_playlists, &playlist, w.playlist);
+            let smooth: Vec<f32> = match basis {
+                Some(b) => (0..rank)
+                    .map(|r| {
+                        let dot: f64 = rows[a]
+                            .iter()
+                            .map(|&(d, v)| f64::from(v) * b.vectors[r][d as usize])
+                            .sum();
+                        (dot * scale[r]) as f32
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            block(rank, &smooth, w.smooth);
+            block(
+                p.n_subgenres,
+                &densify(&p.subgenres[a], p.n_subgenres, |_, c| c),
+                w.subgenre,
+            );
+            block(
+                p.n_genres,
+                &densify(&p.genres[a], p.n_genres, |_, c| c),
+                w.genre,
+            );
+            let tracks = p.track_counts[a] as f32;
+            let shrink = tracks / (tracks + w.audio_shrink.max(0.0));
+            let audio: Vec<f32> = (0..N_FEATURES)
+                .map(|k| match p.feature_means[a][k] {
+                    Some(x) if std[k] > 0.0 => ((f64::from(x) - mean[k]) / std[k]) as f32,
+                    _ => 0.0,
                 })
-                .collect(),
-            None => vec![0.0; bins],
-        };
-        block(bins, &era, w.era);
-        debug_assert_eq!(at, dim - 1);
-        candidates[a * dim..(a + 1) * dim].copy_from_slice(row);
-        row[dim - 1] = w.popularity;
-        candidates[a * dim + dim - 1] = p.popularity[a].unwrap_or(0.0) / 100.0;
-    }
+                .collect();
+            let shrink = shrink * shrink;
+            block(N_FEATURES, &audio, w.audio * shrink);
+            let spread: Vec<f32> = (0..N_FEATURES)
+                .map(|k| match p.feature_stds[a][k] {
+                    Some(x) if spread_std[k] > 0.0 && p.track_counts[a] > 1 => {
+                        ((f64::from(x) - spread_mean[k]) / spread_std[k]) as f32
+                    }
+                    _ => 0.0,
+                })
+                .collect();
+            block(N_FEATURES, &spread, w.audio_spread * shrink);
+            let era: Vec<f32> = match p.mean_year[a] {
+                Some(year) => (0..bins)
+                    .map(|b| {
+                        let center = ERA_FIRST + b as f32 * ERA_STEP;
+                        (-((year - center) / w.era_years).powi(2) / 2.0).exp()
+                    })
+                    .collect(),
+                None => vec![0.0; bins],
+            };
+            block(bins, &era, w.era);
+            let mut credit = vec![0f32; CREDIT_DIM];
+            if !p.credits[a].is_empty() {
+                let (slot, sign) = credit_slot(a as u32);
+                credit[slot] += sign;
+                for &(b, count) in &p.credits[a] {
+                    let (slot, sign) = credit_slot(b);
+                    credit[slot] += sign * (1.0 + count).ln() / 2f32.ln();
+                }
+            }
+            block(CREDIT_DIM, &credit, w.credits);
+            let log_share = log_share_of;
+            let presence = log_share(p.track_counts[a], max_tracks);
+            let reach = log_share(p.playlists[a].len() as u32, max_playlists);
+            let albums = log_share(p.album_counts[a], max_albums);
+            let popularity = p.popularity[a].unwrap_or(0.0) / 100.0;
+            let factor = (1.0 + w.boost * presence)
+                * (1.0 + w.boost_popularity * popularity)
+                * (1.0 + w.boost_reach * reach)
+                * (1.0 + w.boost_albums * albums);
+            for (c, r) in cand[..at].iter_mut().zip(&row[..at]) {
+                *c = r * factor;
+            }
+            let priors = [
+                popularity,
+                presence,
+                p.max_popularity[a].unwrap_or(0.0) / 100.0,
+                reach,
+                albums,
+            ];
+            for (weight, value) in prior_weights.into_iter().zip(priors) {
+                if weight > 0.0 {
+                    row[at] = weight;
+                    cand[at] = value;
+                    at += 1;
+                }
+            }
+            debug_assert!(at == dim || (at == 0 && dim == 1));
+        });
     Embedding {
         metric: Metric::Dot,
         queries: Matrix::new(queries, dim),
         candidates: Some(Matrix::new(candidates, dim)),
         valid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jacobi_recovers_eigenpairs() {
+        // A small symmetric matrix; check A v = λ v for every pair, order and orthonormality.
+        let m = 4;
+        let a = vec![
+            4.0, 1.0, 0.5, 0.0, //
+            1.0, 3.0, 0.2, 0.1, //
+            0.5, 0.2, 2.0, 0.3, //
+            0.0, 0.1, 0.3, 1.0,
+        ];
+        let (values, vectors) = symmetric_eigen(a.clone(), m);
+        assert!(values.windows(2).all(|w| w[0] >= w[1]));
+        for (l, v) in values.iter().zip(&vectors) {
+            for i in 0..m {
+                let av: f64 = (0..m).map(|j| a[i * m + j] * v[j]).sum();
+                assert!((av - l * v[i]).abs() < 1e-9, "{av} vs {}", l * v[i]);
+            }
+            let norm: f64 = v.iter().map(|x| x * x).sum();
+            assert!((norm - 1.0).abs() < 1e-9);
+        }
+        let dot: f64 = vectors[0].iter().zip(&vectors[1]).map(|(x, y)| x * y).sum();
+        assert!(dot.abs() < 1e-9);
+    }
+
+    #[test]
+    fn credit_slots_are_stable_and_in_range() {
+        for artist in 0..1000 {
+            let (slot, sign) = credit_slot(artist);
+            assert!(slot < CREDIT_DIM);
+            assert!(sign == 1.0 || sign == -1.0);
+            assert_eq!(credit_slot(artist), (slot, sign));
+        }
     }
 }

@@ -4,9 +4,9 @@
 //! Algorithms, by name ([`Algorithm`]):
 //! - `seed`: the original project's method, kept for comparison — per-artist means of six audio
 //!   features, min-max scaled by the per-track minimum and maximum, ranked by L1 distance.
-//! - `hybrid` (default): collaborative and descriptive signals in one cosine — playlist
-//!   co-membership (TF-IDF), genre and subgenre mix, standardised audio features, release era,
-//!   plus a small popularity prior. See [`hybrid`].
+//! - `hybrid` (default): collaborative and descriptive signals in one dot product — playlist
+//!   co-membership (TF-IDF and its low-rank smoothing), genre and subgenre mix, standardised audio
+//!   features, release era, title credits, plus popularity priors. See [`hybrid`].
 //!
 //! **Invariant:** pure computation. No IO, no SQL, no HTTP; inputs are [`soundalike_core`] types.
 //!
@@ -32,7 +32,7 @@ pub use profile::Profiles;
 pub enum Algorithm {
     /// The original project's method (L1 over min-max scaled mean audio features).
     Seed,
-    /// The default: playlist co-membership, genres, audio, era and popularity in one cosine.
+    /// The default: playlist co-membership, genres, audio, era, credits and popularity priors.
     Hybrid,
 }
 

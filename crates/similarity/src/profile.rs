@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use soundalike_core::names::normalize_name;
 use soundalike_core::{Catalog, FEATURE_NAMES};
 
 /// Number of continuous audio features ([`FEATURE_NAMES`]).
@@ -39,6 +40,15 @@ pub struct Profiles {
     pub popularity: Vec<Option<f32>>,
     /// Mean release year of the artist's tracks.
     pub mean_year: Vec<Option<f32>>,
+    /// Highest Spotify popularity (0..100) among the artist's tracks.
+    pub max_popularity: Vec<Option<f32>>,
+    /// Distinct albums among the artist's tracks.
+    pub album_counts: Vec<u32>,
+    /// Earliest release year of the artist's tracks.
+    pub first_year: Vec<Option<f32>>,
+    /// Other catalog artists credited with this one in a track title ("feat. X", "(with X)",
+    /// "X Remix"), either way round, with the number of such tracks; indices into the artists.
+    pub credits: Vec<Sparse>,
 }
 
 #[derive(Default)]
@@ -72,6 +82,50 @@ fn dictionary<'a>(values: impl Iterator<Item = &'a str>) -> HashMap<&'a str, u32
         .enumerate()
         .map(|(i, n)| (n, i as u32))
         .collect()
+}
+
+/// Names credited in a track title: the text after "feat.", "ft.", "featuring" or "with" at the
+/// start of a bracketed or dash-separated part (or after an inline "feat." in the title itself),
+/// and the text before such a part's closing "remix", split on ",", "&", " and ", " x ".
+/// Lower-cased by `normalize_name` first.
+pub fn credited_names(title: &str) -> Vec<String> {
+    let title = normalize_name(title);
+    let mut names = Vec::new();
+    let parts = title
+        .split(['(', ')', '[', ']'])
+        .flat_map(|p| p.split(" - "))
+        .enumerate();
+    for (i, part) in parts {
+        let part = part.trim();
+        let prefixes = ["feat. ", "feat ", "ft. ", "featuring ", "with "];
+        let list = if i == 0 {
+            // The song title itself: only an inline "feat." credit, never "with" or "remix".
+            match [" feat. ", " ft. ", " featuring "]
+                .iter()
+                .find_map(|p| part.split_once(p))
+            {
+                Some((_, rest)) => rest,
+                None => continue,
+            }
+        } else if let Some(rest) = prefixes.iter().find_map(|p| part.strip_prefix(p)) {
+            rest
+        } else if let Some(rest) = part.strip_suffix(" remix") {
+            rest
+        } else {
+            continue;
+        };
+        for name in list
+            .split([',', '&'])
+            .flat_map(|n| n.split(" and "))
+            .flat_map(|n| n.split(" x "))
+        {
+            let name = name.trim();
+            if !name.is_empty() {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
 }
 
 fn to_sparse(counts: HashMap<u32, f32>) -> Sparse {
@@ -127,6 +181,29 @@ impl Profiles {
             }
         }
 
+        let by_name: HashMap<&str, usize> = catalog
+            .artists
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.normalized_name.as_str(), i))
+            .collect();
+        let mut credits: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n];
+        for (a, tracks) in by_artist.iter().enumerate().take(n) {
+            for &t in tracks {
+                let Some(title) = catalog.tracks[t].name.as_deref() else {
+                    continue;
+                };
+                for name in credited_names(title) {
+                    if let Some(&b) = by_name.get(name.as_str())
+                        && b != a
+                    {
+                        *credits[a].entry(b as u32).or_default() += 1.0;
+                        *credits[b].entry(a as u32).or_default() += 1.0;
+                    }
+                }
+            }
+        }
+
         let mut p = Profiles {
             track_min,
             track_max,
@@ -135,6 +212,7 @@ impl Profiles {
             n_subgenres: subgenres.len(),
             ..Default::default()
         };
+        p.credits = credits.into_iter().map(to_sparse).collect();
         for tracks in by_artist.iter().take(n) {
             let mut moments: [Moments; N_FEATURES] = Default::default();
             let mut popularity = Moments::default();
@@ -142,6 +220,9 @@ impl Profiles {
             let mut pl: HashMap<u32, f32> = HashMap::new();
             let mut ge: HashMap<u32, f32> = HashMap::new();
             let mut sg: HashMap<u32, f32> = HashMap::new();
+            let mut albums: Vec<&str> = Vec::new();
+            let mut max_pop: Option<f32> = None;
+            let mut first_year: Option<f32> = None;
             for &t in tracks {
                 let track = &catalog.tracks[t];
                 for (k, v) in track.features.continuous().into_iter().enumerate() {
@@ -151,9 +232,14 @@ impl Profiles {
                 }
                 if let Some(pop) = track.popularity {
                     popularity.push(f64::from(pop));
+                    max_pop = Some(max_pop.unwrap_or(0.0).max(f32::from(pop)));
                 }
                 if let Some(y) = track.release_year() {
                     year.push(f64::from(y));
+                    first_year = Some(first_year.unwrap_or(f32::INFINITY).min(f32::from(y)));
+                }
+                if let Some(album) = track.album_id.as_deref() {
+                    albums.push(album);
                 }
                 for &m in memberships_of.get(track.id.as_str()).into_iter().flatten() {
                     let m = &catalog.memberships[m];
@@ -173,10 +259,39 @@ impl Profiles {
                 .push(std::array::from_fn(|k| moments[k].std()));
             p.popularity.push(popularity.mean());
             p.mean_year.push(year.mean());
+            albums.sort_unstable();
+            albums.dedup();
+            p.album_counts.push(albums.len() as u32);
+            p.max_popularity.push(max_pop);
+            p.first_year.push(first_year);
             p.playlists.push(to_sparse(pl));
             p.genres.push(to_sparse(ge));
             p.subgenres.push(to_sparse(sg));
         }
         p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::credited_names;
+
+    #[test]
+    fn credits_from_titles() {
+        assert_eq!(
+            credited_names("Beautiful People (feat. Khalid) - Jack Wins Remix"),
+            ["khalid", "jack wins"]
+        );
+        assert_eq!(
+            credited_names("Cross Me (feat. Chance the Rapper & PnB Rock)"),
+            ["chance the rapper", "pnb rock"]
+        );
+        assert_eq!(
+            credited_names("Close To Me (with Diplo) (feat. Swae Lee)"),
+            ["diplo", "swae lee"]
+        );
+        assert!(credited_names("Bohemian Rhapsody - Remastered 2011").is_empty());
+        assert!(credited_names("With or Without You").is_empty());
+        assert_eq!(credited_names("Lean On feat. MØ"), ["mø"]);
     }
 }
