@@ -284,17 +284,21 @@ fn eval_reproduces_the_readme_table() {
     // The original method lands near 0.21 overall on this protocol.
     let seed_all = (ndcg("seed", "tune") + ndcg("seed", "test")) / 2.0;
     assert!((0.19..=0.23).contains(&seed_all), "seed {seed_all}");
-    // The default must stay well above it (README: see the results table).
+    // The default must stay well above it. README: hybrid 0.5196 tune / 0.5407 test; these
+    // bounds catch a regression.
     assert!(
-        ndcg("hybrid", "test") >= 0.45,
+        ndcg("hybrid", "test") >= 0.50,
         "hybrid test {}",
         ndcg("hybrid", "test")
     );
     assert!(
-        ndcg("hybrid", "tune") >= 0.42,
+        ndcg("hybrid", "tune") >= 0.48,
         "hybrid tune {}",
         ndcg("hybrid", "tune")
     );
+    // Popular artists must not crowd every list (README: 745 distinct).
+    let distinct = v["hybrid"]["distinct_recommended"].as_u64().unwrap();
+    assert!(distinct >= 600, "distinct {distinct}");
 
     let missing = soundalike(dir.path(), &["eval", "--ground-truth", "/nonexistent"]);
     assert_eq!(missing.status.code(), Some(1));

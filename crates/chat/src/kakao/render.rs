@@ -54,7 +54,6 @@ pub fn render(reply: &Reply) -> Value {
                     .iter()
                     .take(CAROUSEL_LIST_CARDS_MAX)
                     .map(|s| {
-                        let percent = (s.score.clamp(0.0, 1.0) * 100.0).round();
                         let items: Vec<Value> = s
                             .artist
                             .tracks
@@ -68,7 +67,7 @@ pub fn render(reply: &Reply) -> Value {
                             .collect();
                         let label = if ko { "비슷한 아티스트" } else { "More like this" };
                         json!({
-                            "header": {"title": clip(&format!("{}. {} · {percent}%", s.rank, s.artist.name), TITLE_MAX)},
+                            "header": {"title": clip(&format!("{}. {}", s.rank, s.artist.name), TITLE_MAX)},
                             "items": items,
                             "buttons": [{"label": clip(label, BUTTON_LABEL_MAX), "action": "message",
                                          "messageText": clip(&s.artist.name, SIMPLE_TEXT_MAX)}],
