@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// Allowed Kakao bot ids, comma-separated [default: any].
     #[arg(long, env = "SOUNDALIKE_KAKAO_BOT_IDS", value_delimiter = ',')]
     pub kakao_bot_ids: Option<Vec<String>>,
+    /// Hosts a Kakao callbackUrl may point at, comma-separated [default: kakao.com].
+    #[arg(long, env = "SOUNDALIKE_KAKAO_CALLBACK_HOSTS", value_delimiter = ',')]
+    pub kakao_callback_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Subcommand)]

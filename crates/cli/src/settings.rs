@@ -17,6 +17,7 @@ pub struct FileSettings {
     pub kakao_secret_header: Option<String>,
     pub kakao_secret: Option<String>,
     pub kakao_bot_ids: Option<Vec<String>>,
+    pub kakao_callback_hosts: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for FileSettings {
@@ -30,6 +31,7 @@ impl std::fmt::Debug for FileSettings {
             .field("kakao_secret_header", &self.kakao_secret_header)
             .field("kakao_secret", &self.kakao_secret.as_ref().map(|_| "***"))
             .field("kakao_bot_ids", &self.kakao_bot_ids)
+            .field("kakao_callback_hosts", &self.kakao_callback_hosts)
             .finish()
     }
 }

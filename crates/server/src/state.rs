@@ -38,7 +38,7 @@ impl std::fmt::Debug for Secret {
 }
 
 /// Who may call the Kakao skill endpoint.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct KakaoSecurity {
     /// Header that must carry the shared secret (set both or neither).
     pub secret_header: Option<String>,
@@ -46,6 +46,41 @@ pub struct KakaoSecurity {
     pub secret: Option<Secret>,
     /// Allowed `bot.id`s; empty allows every bot.
     pub bot_ids: Vec<String>,
+    /// Hosts a `callbackUrl` may point at (the host itself or a subdomain of it). The URL comes
+    /// from the request, so this keeps the server from POSTing wherever a caller says.
+    pub callback_hosts: Vec<String>,
+}
+
+impl Default for KakaoSecurity {
+    fn default() -> Self {
+        Self {
+            secret_header: None,
+            secret: None,
+            bot_ids: Vec::new(),
+            callback_hosts: vec!["kakao.com".into()],
+        }
+    }
+}
+
+impl KakaoSecurity {
+    /// Whether the server may POST an answer to `url`: https on an allowed host, or plain http
+    /// on an allowed loopback host (local development and tests).
+    pub fn callback_allowed(&self, url: &str) -> bool {
+        let Ok(url) = reqwest::Url::parse(url) else {
+            return false;
+        };
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let listed = self.callback_hosts.iter().any(|allowed| {
+            host.eq_ignore_ascii_case(allowed)
+                || host
+                    .to_ascii_lowercase()
+                    .ends_with(&format!(".{}", allowed.to_ascii_lowercase()))
+        });
+        let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+        listed && (url.scheme() == "https" || (url.scheme() == "http" && loopback))
+    }
 }
 
 /// Server settings.
@@ -76,6 +111,7 @@ struct Inner {
     config: ServerConfig,
     metrics: Metrics,
     engine: RwLock<Option<Engine>>,
+    http: reqwest::Client,
 }
 
 /// State shared by every handler; cheap to clone.
@@ -87,11 +123,20 @@ pub struct AppState {
 impl AppState {
     /// State with no engine yet (`/readyz` says 503 until [`AppState::set_engine`]).
     pub fn new(config: ServerConfig) -> Self {
+        // One TLS provider for the process; a second install (tests) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("soundalike/", env!("CARGO_PKG_VERSION")))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("an HTTP client with the ring TLS provider");
+        let engine = RwLock::new(None);
         Self {
             inner: Arc::new(Inner {
                 config,
                 metrics: Metrics::default(),
-                engine: RwLock::new(None),
+                engine,
+                http,
             }),
         }
     }
@@ -99,6 +144,11 @@ impl AppState {
     /// Settings.
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    /// The outgoing HTTP client (Kakao callbacks).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.http
     }
 
     /// Metrics.

@@ -49,6 +49,11 @@ fn config(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServerConfig>
             secret_header,
             secret,
             bot_ids,
+            callback_hosts: args
+                .kakao_callback_hosts
+                .clone()
+                .or(file.kakao_callback_hosts.clone())
+                .unwrap_or_else(|| KakaoSecurity::default().callback_hosts),
         },
         engine: EngineConfig {
             algorithm: algorithm.name().into(),

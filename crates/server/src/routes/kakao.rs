@@ -1,15 +1,27 @@
 //! `POST /kakao/skill`: the Kakao i Open Builder skill webhook.
+//!
+//! Kakao waits 5 seconds. An answer that takes longer than the budget is, when the request carries
+//! `userRequest.callbackUrl`, acknowledged at once with `useCallback: true` and POSTed to that URL
+//! when ready (once, within Kakao's one minute); without a callback URL the user gets a polite
+//! "try again" reply.
+
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use serde_json::Value;
-use soundalike_chat::Lang;
-use soundalike_chat::kakao::{SkillRequest, render};
+use soundalike_chat::kakao::{SkillRequest, callback_ack, render};
+use soundalike_chat::{Lang, Reply};
+use tokio::task::JoinHandle;
 
-use super::{converse, read_body};
+use super::{Answered, answer, read_body};
 use crate::AppState;
 use crate::wire::ApiError;
+
+/// How long a late answer may still take: Kakao accepts the callback for one minute, and the
+/// POST itself needs a moment.
+const CALLBACK_DEADLINE: Duration = Duration::from_secs(50);
 
 fn unauthorized(why: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why)
@@ -47,6 +59,39 @@ pub async fn skill(
         .as_deref()
         .and_then(Lang::from_tag)
         .unwrap_or(Lang::Ko);
-    let reply = converse(&state, &skill.utterance, Some(lang)).await;
-    Ok(Json(render(&reply)))
+    match answer(&state, &skill.utterance, Some(lang)).await {
+        Answered::Now(reply) => Ok(Json(render(&reply))),
+        Answered::Late(task) => match skill
+            .callback_url
+            .filter(|url| security.callback_allowed(url))
+        {
+            Some(url) => {
+                tokio::spawn(deliver(state.clone(), url, task, lang));
+                Ok(Json(callback_ack(lang)))
+            }
+            None => {
+                task.abort();
+                Ok(Json(render(&Reply::unavailable(lang))))
+            }
+        },
+    }
+}
+
+/// POST the late answer to Kakao's callback URL, once.
+async fn deliver(state: AppState, url: String, task: JoinHandle<Reply>, lang: Lang) {
+    let reply = match tokio::time::timeout(CALLBACK_DEADLINE, task).await {
+        Ok(Ok(reply)) => reply,
+        _ => Reply::unavailable(lang),
+    };
+    match state.http().post(&url).json(&render(&reply)).send().await {
+        Ok(response) if response.status().is_success() => {
+            // Kakao answers {taskId, status: SUCCESS|FAIL|ERROR, message}.
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            if body["status"] != "SUCCESS" {
+                tracing::warn!(status = %body["status"], message = %body["message"], "callback not accepted");
+            }
+        }
+        Ok(response) => tracing::warn!(status = %response.status(), "callback refused"),
+        Err(error) => tracing::warn!(%error, "callback failed"),
+    }
 }

@@ -16,6 +16,9 @@ use axum::routing::{get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use soundalike_chat::{Lang, Reply, ReplyBody};
+use tokio::task::JoinHandle;
+
 use crate::AppState;
 use crate::wire::ApiError;
 
@@ -88,34 +91,59 @@ async fn read_body(state: &AppState, body: axum::body::Body) -> Result<bytes::By
     })
 }
 
-/// One conversation turn for any channel: the engine's reply within the answer budget, counted
-/// in the metrics; when the data is not ready, slow, or failing, the "not now" reply.
-async fn converse(
-    state: &AppState,
-    utterance: &str,
-    lang: Option<soundalike_chat::Lang>,
-) -> soundalike_chat::Reply {
-    use soundalike_chat::{Lang, Reply, ReplyBody};
-    let fallback_lang = lang.unwrap_or_else(|| Lang::guess(utterance));
+/// A turn's reply: in time, or still being worked out when the budget ran out.
+pub(crate) enum Answered {
+    /// Within the budget.
+    Now(Reply),
+    /// Past the budget; the task goes on and yields the reply later.
+    Late(JoinHandle<Reply>),
+}
+
+/// One conversation turn for any channel: the engine's reply (counted in the metrics) if it
+/// comes within the answer budget. Not ready or failing gives the "not now" reply.
+async fn answer(state: &AppState, utterance: &str, lang: Option<Lang>) -> Answered {
+    let fallback = lang.unwrap_or_else(|| Lang::guess(utterance));
     let Some(engine) = state.engine() else {
-        return Reply::unavailable(fallback_lang);
+        return Answered::Now(Reply::unavailable(fallback));
     };
+    let (counting, utterance) = (state.clone(), utterance.to_string());
+    let mut task = tokio::spawn(async move {
+        match engine.reply(&utterance, lang).await {
+            Ok(reply) => {
+                match reply.body {
+                    ReplyBody::Recommendation(_) => counting.metrics().recommendation(),
+                    ReplyBody::Unknown { .. } => counting.metrics().unknown_artist(),
+                    _ => {}
+                }
+                reply
+            }
+            Err(error) => {
+                tracing::error!(%error, "answering failed");
+                Reply::unavailable(fallback)
+            }
+        }
+    });
     let budget = state.config().answer_budget;
-    let reply = match tokio::time::timeout(budget, engine.reply(utterance, lang)).await {
-        Ok(Ok(reply)) => reply,
+    match tokio::time::timeout(budget, &mut task).await {
+        Ok(Ok(reply)) => Answered::Now(reply),
         Ok(Err(error)) => {
-            tracing::error!(%error, "answering failed");
-            return Reply::unavailable(fallback_lang);
+            tracing::error!(%error, "answer task failed");
+            Answered::Now(Reply::unavailable(fallback))
         }
         Err(_) => {
             tracing::warn!(?budget, "answer exceeded its time budget");
-            return Reply::unavailable(fallback_lang);
+            Answered::Late(task)
         }
-    };
-    match reply.body {
-        ReplyBody::Recommendation(_) => state.metrics().recommendation(),
-        ReplyBody::Unknown { .. } => state.metrics().unknown_artist(),
-        _ => {}
     }
-    reply
+}
+
+/// A turn for channels without a way to answer later: a late answer is dropped.
+async fn converse(state: &AppState, utterance: &str, lang: Option<Lang>) -> Reply {
+    match answer(state, utterance, lang).await {
+        Answered::Now(reply) => reply,
+        Answered::Late(task) => {
+            task.abort();
+            Reply::unavailable(lang.unwrap_or_else(|| Lang::guess(utterance)))
+        }
+    }
 }

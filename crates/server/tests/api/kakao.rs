@@ -154,6 +154,7 @@ async fn the_shared_secret_and_bot_allow_list_guard_the_endpoint() {
             secret_header: Some("X-Skill-Secret".into()),
             secret: Some(Secret::new("s3cr3t")),
             bot_ids: vec!["5e7f1bot".into()],
+            ..KakaoSecurity::default()
         },
         ..ServerConfig::default()
     };
@@ -206,4 +207,88 @@ async fn a_cold_server_answers_kakao_politely() {
     assert!(first_text(&body).contains("잠시 후"), "{body:#}");
     let (status, _) = app.get("/readyz").await;
     assert_eq!(status, 503);
+}
+
+/// A stand-in for Kakao's callback endpoint: records what it receives and answers as Kakao does.
+async fn fake_callback() -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
+    use axum::routing::post;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/callback/{task}",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let tx = tx.clone();
+            async move {
+                tx.send(body).unwrap();
+                axum::Json(json!({"taskId": "task-1", "status": "SUCCESS", "message": ""}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/callback/task-1",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn a_slow_answer_goes_through_the_callback_once() {
+    let config = ServerConfig {
+        // Every answer is "late": the callback path is taken deterministically.
+        answer_budget: std::time::Duration::ZERO,
+        kakao: KakaoSecurity {
+            callback_hosts: vec!["127.0.0.1".into()],
+            ..KakaoSecurity::default()
+        },
+        ..ServerConfig::default()
+    };
+    let app = spawn_app_with(config, true).await;
+    let (callback_url, mut received) = fake_callback().await;
+    let mut payload = kakao_payload("Coldplay");
+    payload["userRequest"]["callbackUrl"] = json!(callback_url);
+    let (status, ack) = app.kakao(&payload).await;
+    assert_eq!(status, 200);
+    assert_eq!(ack["useCallback"], true, "{ack:#}");
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        soundalike_chat::kakao::validate(&answer).is_empty(),
+        "{answer:#}"
+    );
+    assert!(first_text(&answer).starts_with("🎵 Coldplay"), "{answer:#}");
+    assert!(!carousel_titles(&answer).is_empty());
+    // Once only.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(received.try_recv().is_err());
+
+    // A callback URL off the allow-list is never called: the user gets "try again" instead.
+    for url in [
+        "http://169.254.169.254/latest/meta-data",
+        "https://evil.example/kakao.com",
+        "ftp://127.0.0.1/x",
+    ] {
+        let mut payload = kakao_payload("Coldplay");
+        payload["userRequest"]["callbackUrl"] = json!(url);
+        let (status, body) = app.kakao(&payload).await;
+        assert_eq!(status, 200);
+        assert!(body["useCallback"].is_null(), "{url}: {body:#}");
+        assert!(first_text(&body).contains("잠시 후"), "{url}");
+    }
+}
+
+#[test]
+fn callback_hosts_are_checked_strictly() {
+    let security = KakaoSecurity::default();
+    assert!(security.callback_allowed("https://bot-api.kakao.com/v1/callback/abc"));
+    assert!(security.callback_allowed("https://kakao.com/cb"));
+    assert!(
+        !security.callback_allowed("http://bot-api.kakao.com/cb"),
+        "plain http off loopback"
+    );
+    assert!(!security.callback_allowed("https://kakao.com.evil.example/cb"));
+    assert!(!security.callback_allowed("https://notkakao.com/cb"));
+    assert!(!security.callback_allowed("not a url"));
 }
