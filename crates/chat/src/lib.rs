@@ -258,17 +258,12 @@ impl Engine {
         };
         // The first candidate that names an artist exactly wins; otherwise the most cleaned-up
         // one is resolved forgivingly (typos), which also yields suggestions.
-        let mut chosen = None;
-        for candidate in &candidates {
-            if let found @ Resolution::Found { exact: true, .. } =
-                self.recommender.resolve(candidate)
-            {
-                chosen = Some((candidate.as_str(), found));
-                break;
-            }
-        }
+        let exact = candidates.iter().find_map(|c| {
+            let entry = self.recommender.find_exact(c)?;
+            Some((c.as_str(), Resolution::Found { entry, exact: true }))
+        });
         let last = candidates.last().map(String::as_str).unwrap_or(utterance);
-        let (query, resolution) = chosen.unwrap_or_else(|| (last, self.recommender.resolve(last)));
+        let (query, resolution) = exact.unwrap_or_else(|| (last, self.recommender.resolve(last)));
         let answer = self
             .recommender
             .answer(query, resolution, &self.config.algorithm, self.config.k)

@@ -9,6 +9,11 @@ mod telemetry;
 
 use std::process::ExitCode;
 
+// The server allocates many small short-lived values per request (JSON trees, strings); mimalloc
+// serves them about twice as fast as glibc's allocator under load (see bench/kakao.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = <cli::Cli as clap::Parser>::parse();
     telemetry::init(args.verbose);

@@ -24,7 +24,20 @@ pub enum Resolution {
 
 struct Entry {
     loose: String,
+    /// Characters in `loose`.
+    chars: usize,
+    /// [`char_signature`] of `loose`.
+    signature: u64,
     weight: f64,
+}
+
+/// One bit per character kind (hashed into 64): a cheap, sound filter for edit distance. An edit
+/// adds or removes at most one kind on each side, so within `k` edits each side has at most `k`
+/// bits the other lacks (hash collisions only let more through, never fewer).
+fn char_signature(text: &str) -> u64 {
+    text.chars().fold(0, |mask, c| {
+        mask | 1 << ((u32::from(c).wrapping_mul(0x9E37_79B9) >> 26) & 63)
+    })
 }
 
 /// An index of names for resolution. Entries keep the caller's order; a weight (say, track count)
@@ -48,7 +61,12 @@ impl NameIndex {
                 .or_default()
                 .push(i);
             by_loose.entry(loose.clone()).or_default().push(i);
-            entries.push(Entry { loose, weight });
+            entries.push(Entry {
+                chars: loose.chars().count(),
+                signature: char_signature(&loose),
+                loose,
+                weight,
+            });
         }
         Self {
             entries,
@@ -79,13 +97,18 @@ impl NameIndex {
             .expect("non-empty candidate list")
     }
 
+    /// The entry whose normalised name equals the query's, if any: a cheap lookup, no typo
+    /// search (callers trying several spellings use this before [`NameIndex::resolve`]).
+    pub fn find_exact(&self, query: &str) -> Option<usize> {
+        self.by_normalized
+            .get(&normalize_name(query))
+            .map(|hits| self.heaviest(hits))
+    }
+
     /// Resolve a query; never fails. At most `max_suggestions` suggestions when unknown.
     pub fn resolve(&self, query: &str, max_suggestions: usize) -> Resolution {
-        if let Some(hits) = self.by_normalized.get(&normalize_name(query)) {
-            return Resolution::Found {
-                entry: self.heaviest(hits),
-                exact: true,
-            };
+        if let Some(entry) = self.find_exact(query) {
+            return Resolution::Found { entry, exact: true };
         }
         let loose = loose_key(query);
         if loose.is_empty() {
@@ -99,25 +122,22 @@ impl NameIndex {
                 exact: false,
             };
         }
-        let allowed = allowed_edits(loose.chars().count());
-        let mut scored: Vec<(usize, usize, f64)> = self
+        let length = loose.chars().count();
+        let allowed = allowed_edits(length);
+        let signature = char_signature(&loose);
+        // Typos first: only names whose length is within the allowed edits can match, so the
+        // costly distance runs on a few entries, not the whole catalog.
+        let best = self
             .entries
             .iter()
             .enumerate()
-            .map(|(i, e)| {
-                let distance = strsim::damerau_levenshtein(&loose, &e.loose);
-                // Jaro-Winkler favours shared prefixes, edit similarity favours equal length;
-                // a name inside the other ("coldplay" in "coldplay tribute") earns a bonus.
-                let contained = e.loose.contains(&loose) || loose.contains(&e.loose);
-                let likeness = 0.5 * strsim::jaro_winkler(&loose, &e.loose)
-                    + 0.5 * strsim::normalized_damerau_levenshtein(&loose, &e.loose)
-                    + if contained { 0.1 } else { 0.0 };
-                (i, distance, likeness)
+            .filter(|(_, e)| {
+                e.chars.abs_diff(length) <= allowed
+                    && (signature & !e.signature).count_ones() as usize <= allowed
+                    && (e.signature & !signature).count_ones() as usize <= allowed
             })
-            .collect();
-        let best = scored
-            .iter()
-            .filter(|(_, d, _)| *d <= allowed)
+            .map(|(i, e)| (i, strsim::osa_distance(&loose, &e.loose)))
+            .filter(|(_, d)| *d <= allowed)
             .min_by(|a, b| {
                 a.1.cmp(&b.1)
                     .then(
@@ -127,14 +147,29 @@ impl NameIndex {
                     )
                     .then(a.0.cmp(&b.0))
             });
-        if let Some((entry, _, _)) = best {
+        if let Some((entry, _)) = best {
             return Resolution::Found {
-                entry: *entry,
+                entry,
                 exact: false,
             };
         }
+        // Unknown: rank every name for suggestions. Jaro-Winkler favours shared prefixes, edit
+        // similarity favours equal length; a name inside the other ("coldplay" in "coldplay
+        // tribute") earns a bonus.
+        let mut scored: Vec<(usize, f64)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let contained = e.loose.contains(&loose) || loose.contains(&e.loose);
+                let likeness = 0.5 * strsim::jaro_winkler(&loose, &e.loose)
+                    + 0.5 * strsim::normalized_levenshtein(&loose, &e.loose)
+                    + if contained { 0.1 } else { 0.0 };
+                (i, likeness)
+            })
+            .collect();
         scored.sort_by(|a, b| {
-            b.2.total_cmp(&a.2)
+            b.1.total_cmp(&a.1)
                 .then(
                     self.entries[b.0]
                         .weight
@@ -199,6 +234,28 @@ mod tests {
         check("아이유", Some(5));
         check("IV", None);
         check("zzqx unknown", None);
+    }
+
+    #[test]
+    fn the_signature_filter_never_drops_a_match() {
+        // Every single edit of a name stays within one bit each way.
+        let name = "coldplay";
+        let edits = [
+            "coldpay",
+            "colddplay",
+            "cpldplay",
+            "ocl-dplay",
+            "coldplya",
+            "xoldplay",
+        ];
+        for edit in edits {
+            let (a, b) = (char_signature(name), char_signature(edit));
+            let k = strsim::osa_distance(name, edit);
+            assert!(
+                (a & !b).count_ones() as usize <= k && (b & !a).count_ones() as usize <= k,
+                "{edit}"
+            );
+        }
     }
 
     #[test]

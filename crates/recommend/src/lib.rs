@@ -1,6 +1,11 @@
-//! Answering "who sounds like X": resolve what a person typed to one artist, then read its
-//! nearest artists and their tracks from the store. Every channel (CLI, chat, REST) asks here, so
-//! they all resolve names and pick tracks the same way.
+//! Answering "who sounds like X": resolve what a person typed to one artist, then look up its
+//! nearest artists and their tracks. Every channel (CLI, chat, REST) asks here, so they all
+//! resolve names and pick tracks the same way.
+//!
+//! A [`Recommender`] is a read-only snapshot: [`Recommender::load`] reads the artists, every
+//! artist's top tracks and each algorithm's current mart from the store once (each mart in one
+//! statement, so from one published version), and answers from memory: a chat answer costs
+//! microseconds, not a dozen queries. Load a new one to see a newer publish.
 //!
 //! **Invariant:** reads only; the answer model is channel-neutral (no JSON, no Kakao shapes).
 #![deny(missing_docs)]
@@ -112,17 +117,26 @@ fn aliases() -> HashMap<String, &'static str> {
         .collect()
 }
 
-/// Name index plus store.
+/// A neighbour in the snapshot: artist position, rank, score.
+type Neighbour = (usize, i64, f64);
+
+/// An in-memory snapshot of the store for answering.
 pub struct Recommender {
     store: Store,
     artists: Vec<ArtistRow>,
     by_id: HashMap<String, usize>,
     index: NameIndex,
     aliases: HashMap<String, &'static str>,
+    /// Top tracks per artist position.
+    tracks: Vec<Vec<TrackRef>>,
+    /// Algorithm → neighbour lists per artist position, nearest first.
+    marts: HashMap<String, Vec<Vec<Neighbour>>>,
+    /// (algorithm, version) of the marts loaded, sorted.
+    versions: Vec<(String, i64)>,
 }
 
 impl Recommender {
-    /// Load the artist names from the store.
+    /// Load the snapshot from the store.
     pub async fn load(store: Store) -> Result<Self, RecommendError> {
         let artists = store.artists().await?;
         let index = NameIndex::new(
@@ -130,17 +144,44 @@ impl Recommender {
                 .iter()
                 .map(|a| (a.name.as_str(), a.track_count as f64)),
         );
-        let by_id = artists
+        let by_id: HashMap<String, usize> = artists
             .iter()
             .enumerate()
             .map(|(i, a)| (a.artist_id.clone(), i))
             .collect();
+        let mut tracks = vec![Vec::new(); artists.len()];
+        for (artist, t) in store.top_tracks_of_all(TRACKS_PER_ARTIST).await? {
+            if let Some(&a) = by_id.get(&artist) {
+                tracks[a].push(TrackRef {
+                    url: spotify_track_url(&t.track_id),
+                    name: t.name.unwrap_or_else(|| "(untitled)".into()),
+                    id: t.track_id,
+                });
+            }
+        }
+        let mut marts = HashMap::new();
+        let mut versions = Vec::new();
+        for mart in store.marts().await? {
+            versions.push((mart.algorithm.clone(), mart.version));
+            let mut lists: Vec<Vec<Neighbour>> = vec![Vec::new(); artists.len()];
+            for (artist, other, rank, score) in store.mart_rows(&mart.algorithm).await? {
+                // An artist published after the name list was read is skipped until the next load.
+                if let (Some(&a), Some(&o)) = (by_id.get(&artist), by_id.get(&other)) {
+                    lists[a].push((o, rank, score));
+                }
+            }
+            marts.insert(mart.algorithm, lists);
+        }
+        versions.sort();
         Ok(Self {
             store,
             artists,
             by_id,
             index,
             aliases: aliases(),
+            tracks,
+            marts,
+            versions,
         })
     }
 
@@ -149,19 +190,46 @@ impl Recommender {
         self.artists.len()
     }
 
+    /// The (algorithm, version) pairs of the marts in this snapshot.
+    pub fn versions(&self) -> &[(String, i64)] {
+        &self.versions
+    }
+
+    /// True when the store has published marts this snapshot does not hold.
+    pub async fn is_stale(&self) -> Result<bool, RecommendError> {
+        let mut current: Vec<(String, i64)> = self
+            .store
+            .marts()
+            .await?
+            .into_iter()
+            .map(|m| (m.algorithm, m.version))
+            .collect();
+        current.sort();
+        Ok(current != self.versions)
+    }
+
     /// The store behind this recommender.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    /// Resolve what a person typed: an alias (방탄소년단 → BTS) counts as exact, then the
-    /// forgiving name index.
-    pub fn resolve(&self, query: &str) -> Resolution {
-        let query = match self.aliases.get(&loose_key(query)) {
-            Some(name) => *name,
+    fn unalias<'q>(&self, query: &'q str) -> &'q str {
+        match self.aliases.get(&loose_key(query)) {
+            Some(name) => name,
             None => query,
-        };
-        self.index.resolve(query, MAX_SUGGESTIONS)
+        }
+    }
+
+    /// The artist a query names exactly (after normalisation, or through an alias such as
+    /// 방탄소년단 → BTS); cheap, no typo search.
+    pub fn find_exact(&self, query: &str) -> Option<usize> {
+        self.index.find_exact(self.unalias(query))
+    }
+
+    /// Resolve what a person typed: an alias counts as exact, then the forgiving name index
+    /// (loose match, typos, suggestions).
+    pub fn resolve(&self, query: &str) -> Resolution {
+        self.index.resolve(self.unalias(query), MAX_SUGGESTIONS)
     }
 
     /// Resolve `query` and answer with up to `k` similar artists from `algorithm`'s mart.
@@ -189,19 +257,19 @@ impl Recommender {
         let (entry, exact) = match resolution {
             Resolution::Found { entry, exact } => (entry, exact),
             Resolution::Unknown { suggestions } => {
-                let mut out = Vec::new();
-                for s in suggestions {
-                    out.push(self.artist_ref(&self.artists[s], 0).await?);
-                }
+                let suggestions = suggestions
+                    .into_iter()
+                    .map(|s| self.artist_ref(s, 0))
+                    .collect();
                 return Ok(Answer::Unknown {
                     query: query.to_string(),
-                    suggestions: out,
+                    suggestions,
                 });
             }
         };
-        let marts = self.store.marts().await?;
-        if !marts.iter().any(|m| m.algorithm == algorithm) {
-            let published: Vec<_> = marts.iter().map(|m| m.algorithm.as_str()).collect();
+        let Some(mart) = self.marts.get(algorithm) else {
+            let mut published: Vec<&str> = self.marts.keys().map(String::as_str).collect();
+            published.sort_unstable();
             return Err(RecommendError::NoMart {
                 algorithm: algorithm.to_string(),
                 published: if published.is_empty() {
@@ -210,31 +278,20 @@ impl Recommender {
                     published.join(", ")
                 },
             });
-        }
-        let row = &self.artists[entry];
-        let artist = self.artist_ref(row, TRACKS_PER_ARTIST).await?;
-        let mut similar = Vec::new();
-        for s in self.store.similar(&row.artist_id, algorithm, k).await? {
-            let tracks = self.tracks(&s.artist_id, TRACKS_PER_ARTIST).await?;
-            let track_count = self
-                .by_id
-                .get(&s.artist_id)
-                .map_or(0, |&i| self.artists[i].track_count);
-            similar.push(Similar {
-                artist: ArtistRef {
-                    id: s.artist_id,
-                    name: s.name,
-                    track_count,
-                    tracks,
-                },
-                rank: s.rank,
-                score: s.score,
-            });
-        }
+        };
+        let similar = mart[entry]
+            .iter()
+            .take(k)
+            .map(|&(other, rank, score)| Similar {
+                artist: self.artist_ref(other, TRACKS_PER_ARTIST),
+                rank,
+                score,
+            })
+            .collect();
         Ok(Answer::Found(Recommendation {
             query: query.to_string(),
             exact,
-            artist,
+            artist: self.artist_ref(entry, TRACKS_PER_ARTIST),
             algorithm: algorithm.to_string(),
             similar,
         }))
@@ -242,12 +299,9 @@ impl Recommender {
 
     /// One artist by id, with its top tracks.
     pub async fn artist(&self, id: &str) -> Result<Option<ArtistRef>, RecommendError> {
-        match self.by_id.get(id) {
-            Some(&i) => Ok(Some(
-                self.artist_ref(&self.artists[i], TRACKS_PER_ARTIST).await?,
-            )),
-            None => Ok(None),
-        }
+        Ok(self
+            .entry_of(id)
+            .map(|entry| self.artist_ref(entry, TRACKS_PER_ARTIST)))
     }
 
     /// The resolution entry of an artist id.
@@ -260,33 +314,13 @@ impl Recommender {
         self.artists.get(entry)
     }
 
-    async fn artist_ref(
-        &self,
-        row: &ArtistRow,
-        tracks: usize,
-    ) -> Result<ArtistRef, RecommendError> {
-        Ok(ArtistRef {
+    fn artist_ref(&self, entry: usize, tracks: usize) -> ArtistRef {
+        let row = &self.artists[entry];
+        ArtistRef {
             id: row.artist_id.clone(),
             name: row.name.clone(),
             track_count: row.track_count,
-            tracks: self.tracks(&row.artist_id, tracks).await?,
-        })
-    }
-
-    async fn tracks(&self, artist_id: &str, limit: usize) -> Result<Vec<TrackRef>, RecommendError> {
-        if limit == 0 {
-            return Ok(Vec::new());
+            tracks: self.tracks[entry].iter().take(tracks).cloned().collect(),
         }
-        Ok(self
-            .store
-            .top_tracks(artist_id, limit)
-            .await?
-            .into_iter()
-            .map(|t| TrackRef {
-                url: spotify_track_url(&t.track_id),
-                name: t.name.unwrap_or_else(|| "(untitled)".into()),
-                id: t.track_id,
-            })
-            .collect())
     }
 }

@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 
 pub use metrics::Metrics;
 pub use routes::{ROUTES, router};
-pub use state::{AppState, KakaoSecurity, Secret, ServerConfig, warm_up};
+pub use state::{AppState, KakaoSecurity, Secret, ServerConfig, warm_up, watch_store};
 
 /// A bound, not yet serving, server.
 pub struct Application {

@@ -90,7 +90,8 @@ pub struct ServerConfig {
     pub kakao: KakaoSecurity,
     /// Engine settings (algorithm, k, cards).
     pub engine: EngineConfig,
-    /// Time an answer may take.
+    /// Time an answer may take before it counts as late (Kakao: callback flow). Zero makes every
+    /// answer late, which forces the callback flow whenever a request offers one.
     pub answer_budget: Duration,
     /// Largest accepted body in bytes.
     pub body_limit: usize,
@@ -205,4 +206,26 @@ pub async fn warm_up(
     }
     state.load(store).await?;
     Ok(())
+}
+
+/// Reload the snapshot whenever a newer mart is published (a `pipeline run` next to a running
+/// server), checking every `every`. Runs until the process ends.
+pub async fn watch_store(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(engine) = state.engine() else {
+            continue;
+        };
+        let recommender = engine.recommender();
+        match recommender.is_stale().await {
+            Ok(true) => match state.load(recommender.store().clone()).await {
+                Ok(()) => tracing::info!("reloaded the similarity data after a new publish"),
+                Err(error) => tracing::warn!(%error, "reload failed; serving the previous data"),
+            },
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "could not check for a new publish"),
+        }
+    }
 }

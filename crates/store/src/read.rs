@@ -115,6 +115,52 @@ impl Store {
         .await?)
     }
 
+    /// Every artist's `limit` most popular tracks, in one statement: (artist id, track).
+    pub async fn top_tracks_of_all(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(String, TrackRow)>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT artist_id, track_id, name, popularity FROM ( \
+               SELECT artist_id, track_id, name, popularity, ROW_NUMBER() OVER ( \
+                 PARTITION BY artist_id ORDER BY popularity IS NULL, popularity DESC, track_id) AS rn \
+               FROM tracks WHERE artist_id IS NOT NULL) ranked \
+             WHERE rn <= ? ORDER BY artist_id, rn",
+        )
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(artist, track_id, name, popularity)| {
+                (
+                    artist,
+                    TrackRow {
+                        track_id,
+                        name,
+                        popularity,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// The whole current mart of `algorithm`, read in one statement (so from one version):
+    /// (artist id, neighbour id, rank, score), by artist then rank.
+    pub async fn mart_rows(
+        &self,
+        algorithm: &str,
+    ) -> Result<Vec<(String, String, i64, f64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.artist_id, r.other_id, r.rank, r.score FROM mart_current c \
+             JOIN related_artists r ON r.version = c.version AND r.algorithm = c.algorithm \
+             WHERE c.algorithm = ? ORDER BY r.artist_id, r.rank",
+        )
+        .bind(algorithm)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The current marts.
     pub async fn marts(&self) -> Result<Vec<MartInfo>, StoreError> {
         Ok(sqlx::query_as(

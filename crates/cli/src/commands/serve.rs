@@ -8,13 +8,17 @@ use anyhow::Context;
 use soundalike_chat::EngineConfig;
 use soundalike_lake::Partition;
 use soundalike_pipeline::{Input, Options};
-use soundalike_server::{AppState, Application, KakaoSecurity, Secret, ServerConfig, warm_up};
+use soundalike_server::{
+    AppState, Application, KakaoSecurity, Secret, ServerConfig, warm_up, watch_store,
+};
 use soundalike_similarity::Algorithm;
 
 use crate::cli::ServeArgs;
 use crate::settings::Settings;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// How often `serve` looks for a newer published mart.
+const RELOAD_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn config(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let file = &settings.file;
@@ -95,8 +99,11 @@ pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitC
     );
     let (store_path, build) = (settings.store_path(), first_build(settings));
     tokio::spawn(async move {
-        match warm_up(state, store_path, Some(build)).await {
-            Ok(()) => eprintln!("soundalike: ready"),
+        match warm_up(state.clone(), store_path, Some(build)).await {
+            Ok(()) => {
+                eprintln!("soundalike: ready");
+                watch_store(state, RELOAD_CHECK).await;
+            }
             Err(error) => {
                 tracing::error!(%error, "could not load the similarity data; /readyz stays 503")
             }

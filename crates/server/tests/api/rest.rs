@@ -227,3 +227,77 @@ async fn openapi_matches_the_routes() {
         assert_eq!(r.status(), 200, "{url}");
     }
 }
+
+#[tokio::test]
+async fn a_new_publish_reaches_a_running_server() {
+    use soundalike_pipeline::{Input, Options};
+    let dir = tempfile::tempdir().unwrap();
+    let header = soundalike_sources::dataset::COLUMNS.join(",");
+    let row = |track: &str, artist: &str| {
+        format!(
+            "{track},Song {track},{artist},50,a,A,2004,PL,p1,rock,indie,0.5,0.5,1,-5,1,0.05,0.1,0,0.1,0.5,120,200000"
+        )
+    };
+    let run = |rows: Vec<String>| {
+        let csv = dir.path().join("songs.csv");
+        std::fs::write(&csv, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        soundalike_pipeline::run(Options {
+            input: Input::Dataset(csv),
+            lake_dir: dir.path().join("lake"),
+            store_path: dir.path().join("store.sqlite"),
+            algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
+            k: 10,
+            partition: soundalike_lake::Partition::today(),
+            progress: false,
+        })
+    };
+    run(vec![row("t1", "Keane"), row("t2", "Coldplay")])
+        .await
+        .unwrap();
+    let state = soundalike_server::AppState::new(soundalike_server::ServerConfig::default());
+    soundalike_server::warm_up(state.clone(), dir.path().join("store.sqlite"), None)
+        .await
+        .unwrap();
+    let app = soundalike_server::Application::build("127.0.0.1:0".parse().unwrap(), state.clone())
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    tokio::spawn(soundalike_server::watch_store(
+        state,
+        std::time::Duration::from_millis(50),
+    ));
+    let client = reqwest::Client::new();
+    let found = |name: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let v: Value = client
+                .get(format!("{base}/api/v1/artists?q={name}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["found"] == true && v["artists"][0]["name"] == name
+        }
+    };
+    assert!(found("Keane").await);
+    assert!(!found("Muse").await);
+
+    run(vec![
+        row("t1", "Keane"),
+        row("t2", "Coldplay"),
+        row("t3", "Muse"),
+    ])
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    while !found("Muse").await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the new publish never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
