@@ -82,6 +82,16 @@ const TFS: [Tf; 4] = [Tf::Raw, Tf::Log, Tf::Binary, Tf::Saturating];
 
 /// The parameters searched, in order. The playlist weight stays 1 as the unit of scale.
 pub fn parameters() -> Vec<Parameter> {
+    // A parameter that is one f32 field of `Weights`, named after it.
+    macro_rules! float {
+        ($field:ident, $grid:expr) => {
+            Parameter {
+                name: stringify!($field),
+                grid: $grid,
+                set: |w, v| w.$field = v as f32,
+            }
+        };
+    }
     let weights = vec![
         0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0,
     ];
@@ -93,116 +103,35 @@ pub fn parameters() -> Vec<Parameter> {
             grid: vec![0.0, 1.0, 2.0, 3.0],
             set: |w, v| w.tf = TFS[v as usize],
         },
-        Parameter {
-            name: "tf_k",
-            grid: vec![0.5, 1.2, 2.0, 4.0],
-            set: |w, v| w.tf_k = v as f32,
-        },
-        Parameter {
-            name: "idf_power",
-            grid: vec![0.0, 0.5, 1.0, 1.5, 2.0],
-            set: |w, v| w.idf_power = v as f32,
-        },
-        Parameter {
-            name: "smooth",
-            grid: weights.clone(),
-            set: |w, v| w.smooth = v as f32,
-        },
+        float!(tf_k, vec![0.5, 1.2, 2.0, 4.0]),
+        float!(idf_power, vec![0.0, 0.5, 1.0, 1.5, 2.0]),
+        float!(smooth, weights.clone()),
         Parameter {
             name: "smooth_rank",
             grid: vec![8.0, 16.0, 32.0, 64.0, 128.0, 192.0, 256.0],
             set: |w, v| w.smooth_rank = v as usize,
         },
-        Parameter {
-            name: "smooth_power",
-            grid: vec![0.0, 0.5, 1.0],
-            set: |w, v| w.smooth_power = v as f32,
-        },
-        Parameter {
-            name: "subgenre",
-            grid: weights.clone(),
-            set: |w, v| w.subgenre = v as f32,
-        },
-        Parameter {
-            name: "genre",
-            grid: weights.clone(),
-            set: |w, v| w.genre = v as f32,
-        },
-        Parameter {
-            name: "audio",
-            grid: weights.clone(),
-            set: |w, v| w.audio = v as f32,
-        },
-        Parameter {
-            name: "audio_shrink",
-            grid: vec![0.0, 1.0, 3.0, 10.0],
-            set: |w, v| w.audio_shrink = v as f32,
-        },
-        Parameter {
-            name: "audio_spread",
-            grid: weights.clone(),
-            set: |w, v| w.audio_spread = v as f32,
-        },
-        Parameter {
-            name: "era",
-            grid: weights,
-            set: |w, v| w.era = v as f32,
-        },
-        Parameter {
-            name: "era_years",
-            grid: vec![2.5, 5.0, 7.5, 10.0],
-            set: |w, v| w.era_years = v as f32,
-        },
-        Parameter {
-            name: "popularity",
-            grid: priors.clone(),
-            set: |w, v| w.popularity = v as f32,
-        },
-        Parameter {
-            name: "presence",
-            grid: priors.clone(),
-            set: |w, v| w.presence = v as f32,
-        },
-        Parameter {
-            name: "peak",
-            grid: priors.clone(),
-            set: |w, v| w.peak = v as f32,
-        },
-        Parameter {
-            name: "reach",
-            grid: priors.clone(),
-            set: |w, v| w.reach = v as f32,
-        },
-        Parameter {
-            name: "albums",
-            grid: priors,
-            set: |w, v| w.albums = v as f32,
-        },
-        Parameter {
-            name: "credits",
-            grid: vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.7, 1.0],
-            set: |w, v| w.credits = v as f32,
-        },
-        Parameter {
-            name: "boost",
-            grid: boosts.clone(),
-            set: |w, v| w.boost = v as f32,
-        },
-        Parameter {
-            name: "boost_popularity",
-            grid: boosts.clone(),
-            set: |w, v| w.boost_popularity = v as f32,
-        },
-        Parameter {
-            name: "boost_reach",
-            grid: boosts.clone(),
-            set: |w, v| w.boost_reach = v as f32,
-        },
-        Parameter {
-            name: "boost_albums",
-            grid: boosts,
-            set: |w, v| w.boost_albums = v as f32,
-        },
+        float!(smooth_power, vec![0.0, 0.5, 1.0]),
+        float!(subgenre, weights.clone()),
+        float!(genre, weights.clone()),
+        float!(audio, weights.clone()),
+        float!(audio_shrink, vec![0.0, 1.0, 3.0, 10.0]),
+        float!(audio_spread, weights.clone()),
+        float!(era, weights),
+        float!(era_years, vec![2.5, 5.0, 7.5, 10.0]),
+        float!(popularity, priors.clone()),
+        float!(presence, priors.clone()),
+        float!(peak, priors.clone()),
+        float!(reach, priors.clone()),
+        float!(albums, priors),
+        float!(
+            credits,
+            vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.7, 1.0]
+        ),
+        float!(boost, boosts.clone()),
+        float!(boost_popularity, boosts.clone()),
+        float!(boost_reach, boosts.clone()),
+        float!(boost_albums, boosts),
     ]
 }
 
