@@ -127,8 +127,13 @@ pub fn parse(utterance: &str) -> Intent {
     }
     let mut candidates = vec![literal.clone()];
     let mut cleaned = literal;
+    let mut lower = cleaned.to_lowercase();
     for filler in FILLERS {
-        cleaned = tidy(&remove_phrase(&cleaned, filler));
+        // Most phrases are absent: test before rebuilding the string.
+        if lower.contains(filler) {
+            cleaned = tidy(&remove_phrase(&cleaned, filler));
+            lower = cleaned.to_lowercase();
+        }
     }
     if !cleaned.is_empty() && !candidates.contains(&cleaned) {
         candidates.push(cleaned.clone());

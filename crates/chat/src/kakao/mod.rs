@@ -7,7 +7,7 @@ mod render;
 mod request;
 mod validate;
 
-pub use render::{callback_ack, render};
+pub use render::{SkillResponse, callback_ack, render};
 pub use request::{PayloadError, SkillRequest};
 pub use validate::{Violation, validate};
 

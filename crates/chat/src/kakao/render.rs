@@ -1,28 +1,92 @@
 //! Reply → SkillResponse 2.0. Every text is clipped to its limit here, so any reply renders valid.
+//! The response is a typed tree serialised straight to bytes (no intermediate JSON value): this
+//! is the webhook's hot path.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::*;
 use crate::{Lang, Reply, ReplyBody, clip};
 
-fn simple_text(text: &str) -> Value {
-    json!({"simpleText": {"text": clip(text, SIMPLE_TEXT_MAX)}})
+/// A SkillResponse with a template (what every non-callback answer is).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkillResponse {
+    version: &'static str,
+    template: Template,
 }
 
-fn quick_replies(reply: &Reply) -> Vec<Value> {
-    reply
-        .quick_replies
-        .iter()
-        .take(QUICK_REPLIES_MAX)
-        .map(|q| {
-            json!({"label": clip(&q.label, QUICK_REPLY_LABEL_MAX), "action": "message",
-                   "messageText": clip(&q.message, SIMPLE_TEXT_MAX)})
-        })
-        .collect()
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Template {
+    outputs: Vec<Component>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    quick_replies: Vec<QuickReplyButton>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Component {
+    SimpleText {
+        text: String,
+    },
+    Carousel {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        items: Vec<ListCard>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ListCard {
+    header: Header,
+    items: Vec<ListItem>,
+    buttons: Vec<MessageButton>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct Header {
+    title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ListItem {
+    title: String,
+    description: String,
+    link: Link,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct Link {
+    web: String,
+}
+
+/// A button or quick reply that sends a message back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageButton {
+    label: String,
+    action: &'static str,
+    message_text: String,
+}
+
+type QuickReplyButton = MessageButton;
+
+fn message(label: &str, label_max: usize, text: &str) -> MessageButton {
+    MessageButton {
+        label: clip(label, label_max),
+        action: "message",
+        message_text: clip(text, SIMPLE_TEXT_MAX),
+    }
+}
+
+fn simple_text(text: &str) -> Component {
+    Component::SimpleText {
+        text: clip(text, SIMPLE_TEXT_MAX),
+    }
 }
 
 /// The SkillResponse for a reply.
-pub fn render(reply: &Reply) -> Value {
+pub fn render(reply: &Reply) -> SkillResponse {
     let ko = reply.lang == Lang::Ko;
     let outputs = match &reply.body {
         ReplyBody::Recommendation(r) => {
@@ -49,35 +113,40 @@ pub fn render(reply: &Reply) -> Value {
                 } else {
                     format!("\n\nArtists similar to {} 👇", r.artist.name)
                 });
-                let cards: Vec<Value> = r
+                let label = if ko {
+                    "비슷한 아티스트"
+                } else {
+                    "More like this"
+                };
+                let cards: Vec<ListCard> = r
                     .similar
                     .iter()
                     .take(CAROUSEL_LIST_CARDS_MAX)
-                    .map(|s| {
-                        let items: Vec<Value> = s
+                    .filter(|s| !s.artist.tracks.is_empty())
+                    .map(|s| ListCard {
+                        header: Header {
+                            title: clip(&format!("{}. {}", s.rank, s.artist.name), TITLE_MAX),
+                        },
+                        items: s
                             .artist
                             .tracks
                             .iter()
                             .take(LIST_ITEMS_IN_CAROUSEL_MAX)
-                            .map(|t| {
-                                json!({"title": clip(&t.name, TITLE_MAX),
-                                       "description": clip(&s.artist.name, ITEM_DESCRIPTION_MAX),
-                                       "link": {"web": t.url}})
+                            .map(|t| ListItem {
+                                title: clip(&t.name, TITLE_MAX),
+                                description: clip(&s.artist.name, ITEM_DESCRIPTION_MAX),
+                                link: Link { web: t.url.clone() },
                             })
-                            .collect();
-                        let label = if ko { "비슷한 아티스트" } else { "More like this" };
-                        json!({
-                            "header": {"title": clip(&format!("{}. {}", s.rank, s.artist.name), TITLE_MAX)},
-                            "items": items,
-                            "buttons": [{"label": clip(label, BUTTON_LABEL_MAX), "action": "message",
-                                         "messageText": clip(&s.artist.name, SIMPLE_TEXT_MAX)}],
-                        })
+                            .collect(),
+                        buttons: vec![message(label, BUTTON_LABEL_MAX, &s.artist.name)],
                     })
-                    .filter(|card| card["items"].as_array().is_some_and(|i| !i.is_empty()))
                     .collect();
                 let mut outputs = vec![simple_text(&intro)];
                 if !cards.is_empty() {
-                    outputs.push(json!({"carousel": {"type": "listCard", "items": cards}}));
+                    outputs.push(Component::Carousel {
+                        kind: "listCard",
+                        items: cards,
+                    });
                 }
                 outputs
             }
@@ -95,12 +164,19 @@ pub fn render(reply: &Reply) -> Value {
         }
         ReplyBody::Help | ReplyBody::Unavailable => vec![simple_text(&reply.text())],
     };
-    let mut template = json!({"outputs": outputs});
-    let quick = quick_replies(reply);
-    if !quick.is_empty() {
-        template["quickReplies"] = Value::Array(quick);
+    let quick_replies = reply
+        .quick_replies
+        .iter()
+        .take(QUICK_REPLIES_MAX)
+        .map(|q| message(&q.label, QUICK_REPLY_LABEL_MAX, &q.message))
+        .collect();
+    SkillResponse {
+        version: "2.0",
+        template: Template {
+            outputs,
+            quick_replies,
+        },
     }
-    json!({"version": "2.0", "template": template})
 }
 
 /// The immediate answer of the callback flow: Kakao shows `text` while the full answer is

@@ -37,9 +37,51 @@ fn text(value: Option<&Value>) -> Option<String> {
     value.and_then(Value::as_str).map(str::to_string)
 }
 
+/// The fields soundalike reads, typed, so serde skips everything else without building it.
+#[derive(serde::Deserialize)]
+struct Payload {
+    #[serde(rename = "userRequest")]
+    user_request: Option<UserRequest>,
+    bot: Option<Identified>,
+}
+
+#[derive(serde::Deserialize)]
+struct UserRequest {
+    utterance: Option<String>,
+    lang: Option<String>,
+    #[serde(rename = "callbackUrl")]
+    callback_url: Option<String>,
+    user: Option<Identified>,
+}
+
+#[derive(serde::Deserialize)]
+struct Identified {
+    id: Option<String>,
+}
+
 impl SkillRequest {
     /// Parse a request body.
     pub fn parse(body: &[u8]) -> Result<Self, PayloadError> {
+        // The fast path takes the documented shape; anything else (snake_case duplicates only,
+        // odd types) goes through the tolerant reader below.
+        if let Ok(Payload {
+            user_request: Some(request),
+            bot,
+        }) = serde_json::from_slice::<Payload>(body)
+            && let Some(utterance) = request.utterance
+        {
+            return Ok(Self {
+                utterance,
+                lang: request.lang,
+                callback_url: request.callback_url,
+                bot_id: bot.and_then(|b| b.id),
+                user_id: request.user.and_then(|u| u.id),
+            });
+        }
+        Self::parse_tolerant(body)
+    }
+
+    fn parse_tolerant(body: &[u8]) -> Result<Self, PayloadError> {
         let value: Value =
             serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
         let user_request =
@@ -93,5 +135,14 @@ mod tests {
         assert_eq!(SkillRequest::parse(b"[]"), Err(PayloadError::NoUtterance));
         let snake = SkillRequest::parse(br#"{"user_request":{"utterance":"BTS"}}"#).unwrap();
         assert_eq!(snake.utterance, "BTS");
+        // Odd types elsewhere do not matter as long as the utterance is there.
+        let odd = SkillRequest::parse(
+            br#"{"userRequest":{"utterance":"BTS","user":"x","lang":1},"bot":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (odd.utterance.as_str(), odd.lang, odd.bot_id),
+            ("BTS", None, None)
+        );
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use soundalike_chat::kakao::{SkillRequest, callback_ack, render};
 use soundalike_chat::{Lang, Reply};
@@ -27,10 +28,7 @@ fn unauthorized(why: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why)
 }
 
-pub async fn skill(
-    State(state): State<AppState>,
-    request: Request,
-) -> Result<Json<Value>, ApiError> {
+pub async fn skill(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let security = &state.config().kakao;
     if let (Some(header), Some(secret)) = (&security.secret_header, &security.secret) {
         let given = request
@@ -60,18 +58,18 @@ pub async fn skill(
         .and_then(Lang::from_tag)
         .unwrap_or(Lang::Ko);
     match answer(&state, &skill.utterance, Some(lang)).await {
-        Answered::Now(reply) => Ok(Json(render(&reply))),
+        Answered::Now(reply) => Ok(Json(render(&reply)).into_response()),
         Answered::Late(task) => match skill
             .callback_url
             .filter(|url| security.callback_allowed(url))
         {
             Some(url) => {
                 tokio::spawn(deliver(state.clone(), url, task, lang));
-                Ok(Json(callback_ack(lang)))
+                Ok(Json(callback_ack(lang)).into_response())
             }
             None => {
                 task.abort();
-                Ok(Json(render(&Reply::unavailable(lang))))
+                Ok(Json(render(&Reply::unavailable(lang))).into_response())
             }
         },
     }
