@@ -245,7 +245,9 @@ impl Engine {
         &self.recommender
     }
 
-    /// Reply to one utterance. `lang` is the channel's language, if it states one.
+    /// Reply to one utterance. `lang` is the channel's language, if it states one. Async because
+    /// channels run a turn under a time budget: answers that wait on a live source (later) must
+    /// not block them.
     pub async fn reply(
         &self,
         utterance: &str,
@@ -264,10 +266,9 @@ impl Engine {
         });
         let last = candidates.last().map(String::as_str).unwrap_or(utterance);
         let (query, resolution) = exact.unwrap_or_else(|| (last, self.recommender.resolve(last)));
-        let answer = self
-            .recommender
-            .answer(query, resolution, &self.config.algorithm, self.config.k)
-            .await?;
+        let answer =
+            self.recommender
+                .answer(query, resolution, &self.config.algorithm, self.config.k)?;
         Ok(Reply::from_answer(answer, lang, self.config.cards))
     }
 }

@@ -48,6 +48,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Algorithm whose mart answers [default: hybrid].
+    #[arg(long, env = "SOUNDALIKE_ALGORITHM")]
+    pub algorithm: Option<String>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "SOUNDALIKE_ADDR")]
     pub addr: Option<std::net::SocketAddr>,

@@ -67,6 +67,18 @@ impl Settings {
         })
     }
 
+    /// The algorithm that answers: the flag (or `SOUNDALIKE_ALGORITHM`), else the file, else the
+    /// default.
+    pub fn algorithm(
+        &self,
+        flag: Option<&str>,
+    ) -> anyhow::Result<soundalike_similarity::Algorithm> {
+        match flag.or(self.algorithm.as_deref()) {
+            Some(name) => Ok(name.parse()?),
+            None => Ok(soundalike_similarity::Algorithm::DEFAULT),
+        }
+    }
+
     pub fn lake_dir(&self) -> PathBuf {
         self.data_dir.join("lake")
     }

@@ -304,3 +304,50 @@ fn eval_reproduces_the_readme_table() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("artists.dat"));
 }
+
+#[test]
+fn serve_answers_with_the_configured_algorithm() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_soundalike"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("SOUNDALIKE_ALGORITHM", "seed")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let post = || -> Option<Value> {
+        use std::io::{Read, Write};
+        let body = r#"{"message":"Coldplay"}"#;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(
+            stream,
+            "POST /api/v1/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        serde_json::from_str(response.split("\r\n\r\n").nth(1)?).ok()
+    };
+    let started = std::time::Instant::now();
+    let reply = loop {
+        match post() {
+            Some(v) if v["kind"] == "recommendation" => break v,
+            _ if started.elapsed() > std::time::Duration::from_secs(30) => {
+                panic!("serve never answered")
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(reply["algorithm"], "seed", "{reply}");
+}

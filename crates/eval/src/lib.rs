@@ -163,14 +163,36 @@ impl Setup {
 
     /// Evaluate one algorithm's vectors (built over the whole catalog).
     pub fn evaluate(&self, embedding: &Embedding) -> Report {
+        self.evaluate_queries(embedding, &self.queries)
+    }
+
+    /// Evaluate on one half only: the other half's queries are never ranked. Returns the half's
+    /// scores and the number of distinct artists across its queries' top-k lists.
+    pub fn evaluate_half(&self, embedding: &Embedding, half: Half) -> (HalfScore, usize) {
+        let queries: Vec<(usize, Half)> = self
+            .queries
+            .iter()
+            .copied()
+            .filter(|q| q.1 == half)
+            .collect();
+        let report = self.evaluate_queries(embedding, &queries);
+        let score = match half {
+            Half::Tune => report.tune,
+            Half::Test => report.test,
+        };
+        (score, report.distinct_recommended)
+    }
+
+    /// Rank the pool for each of `queries` and score the lists, per half.
+    fn evaluate_queries(&self, embedding: &Embedding, queries: &[(usize, Half)]) -> Report {
         let k = self.protocol.k;
-        let query_rows: Vec<usize> = self.queries.iter().map(|(q, _)| self.pool[*q]).collect();
+        let query_rows: Vec<usize> = queries.iter().map(|(q, _)| self.pool[*q]).collect();
         let lists = kernel::top_k_among(embedding, &query_rows, &self.pool, k);
         let position_of: std::collections::HashMap<usize, usize> =
             self.pool.iter().enumerate().map(|(p, &a)| (a, p)).collect();
         let mut report = Report::default();
         let mut seen = std::collections::HashSet::new();
-        for ((query, half), list) in self.queries.iter().zip(&lists) {
+        for ((query, half), list) in queries.iter().zip(&lists) {
             let ranked: Vec<usize> = list
                 .iter()
                 .map(|n| position_of[&(n.index as usize)])
@@ -196,40 +218,6 @@ impl Setup {
         }
         report.distinct_recommended = seen.len();
         report
-    }
-
-    /// Evaluate on one half only: the other half's queries are never ranked. Returns the half's
-    /// scores and the number of distinct artists across its queries' top-k lists.
-    pub fn evaluate_half(&self, embedding: &Embedding, half: Half) -> (HalfScore, usize) {
-        let k = self.protocol.k;
-        let queries: Vec<usize> = self
-            .queries
-            .iter()
-            .filter(|q| q.1 == half)
-            .map(|q| q.0)
-            .collect();
-        let query_rows: Vec<usize> = queries.iter().map(|&q| self.pool[q]).collect();
-        let lists = kernel::top_k_among(embedding, &query_rows, &self.pool, k);
-        let position_of: std::collections::HashMap<usize, usize> =
-            self.pool.iter().enumerate().map(|(p, &a)| (a, p)).collect();
-        let mut score = HalfScore::default();
-        let mut seen = std::collections::HashSet::new();
-        for (&query, list) in queries.iter().zip(&lists) {
-            let ranked: Vec<usize> = list
-                .iter()
-                .map(|n| position_of[&(n.index as usize)])
-                .collect();
-            seen.extend(ranked.iter().copied());
-            let (ndcg, precision) = self.score(query, &ranked);
-            score.ndcg += ndcg;
-            score.precision += precision;
-            score.queries += 1;
-        }
-        if score.queries > 0 {
-            score.ndcg /= score.queries as f64;
-            score.precision /= score.queries as f64;
-        }
-        (score, seen.len())
     }
 
     /// nDCG@k and P@k of one ranked list of pool positions.

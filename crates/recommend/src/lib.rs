@@ -190,11 +190,6 @@ impl Recommender {
         self.artists.len()
     }
 
-    /// The (algorithm, version) pairs of the marts in this snapshot.
-    pub fn versions(&self) -> &[(String, i64)] {
-        &self.versions
-    }
-
     /// True when the store has published marts this snapshot does not hold.
     pub async fn is_stale(&self) -> Result<bool, RecommendError> {
         let mut current: Vec<(String, i64)> = self
@@ -233,18 +228,18 @@ impl Recommender {
     }
 
     /// Resolve `query` and answer with up to `k` similar artists from `algorithm`'s mart.
-    pub async fn recommend(
+    pub fn recommend(
         &self,
         query: &str,
         algorithm: &str,
         k: usize,
     ) -> Result<Answer, RecommendError> {
         let resolution = self.resolve(query);
-        self.answer(query, resolution, algorithm, k).await
+        self.answer(query, resolution, algorithm, k)
     }
 
     /// The answer for an already resolved query.
-    pub async fn answer(
+    pub fn answer(
         &self,
         query: &str,
         resolution: Resolution,
@@ -298,10 +293,9 @@ impl Recommender {
     }
 
     /// One artist by id, with its top tracks.
-    pub async fn artist(&self, id: &str) -> Result<Option<ArtistRef>, RecommendError> {
-        Ok(self
-            .entry_of(id)
-            .map(|entry| self.artist_ref(entry, TRACKS_PER_ARTIST)))
+    pub fn artist(&self, id: &str) -> Option<ArtistRef> {
+        self.entry_of(id)
+            .map(|entry| self.artist_ref(entry, TRACKS_PER_ARTIST))
     }
 
     /// The resolution entry of an artist id.

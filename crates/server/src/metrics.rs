@@ -18,30 +18,49 @@ struct Histogram {
     sum: f64,
 }
 
-/// The service's metrics.
+/// One route's numbers: requests by method and status, and the latency histogram.
+#[derive(Default)]
+struct RouteStats {
+    requests: BTreeMap<String, BTreeMap<u16, u64>>,
+    latency: Histogram,
+}
+
+/// The service's metrics. One lock per request, and no allocation once a route, method and
+/// status have been seen: this runs on every request.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    routes: Mutex<BTreeMap<String, RouteStats>>,
     recommendations: AtomicU64,
     unknown_artists: AtomicU64,
+}
+
+/// The entry for `key`, created on first use.
+fn entry<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+/// A metric family's `# HELP` and `# TYPE` lines.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 impl Metrics {
     /// Count one request.
     pub fn observe(&self, route: &str, method: &str, status: u16, took: Duration) {
-        *self
-            .requests
-            .lock()
-            .expect("metrics lock")
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default() += 1;
         let seconds = took.as_secs_f64();
-        let mut latency = self.latency.lock().expect("metrics lock");
-        let h = latency.entry(route.to_string()).or_default();
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if seconds <= *bound {
-                h.counts[i] += 1;
+        let mut routes = self.routes.lock().expect("metrics lock");
+        let stats = entry(&mut routes, route);
+        *entry(&mut stats.requests, method)
+            .entry(status)
+            .or_default() += 1;
+        let h = &mut stats.latency;
+        for (count, bound) in h.counts.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *count += 1;
             }
         }
         h.count += 1;
@@ -61,55 +80,58 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str(
-            "# HELP soundalike_http_requests_total HTTP requests by route, method and status.\n",
+        let routes = self.routes.lock().expect("metrics lock");
+        let requests = "soundalike_http_requests_total";
+        family(
+            &mut out,
+            requests,
+            "counter",
+            "HTTP requests by route, method and status.",
         );
-        out.push_str("# TYPE soundalike_http_requests_total counter\n");
-        for ((route, method, status), n) in self.requests.lock().expect("metrics lock").iter() {
-            let _ = writeln!(
-                out,
-                "soundalike_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
-            );
+        for (route, stats) in routes.iter() {
+            for (method, statuses) in &stats.requests {
+                for (status, n) in statuses {
+                    let _ = writeln!(
+                        out,
+                        "{requests}{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+                    );
+                }
+            }
         }
-        out.push_str("# HELP soundalike_http_request_duration_seconds Request latency by route.\n");
-        out.push_str("# TYPE soundalike_http_request_duration_seconds histogram\n");
-        for (route, h) in self.latency.lock().expect("metrics lock").iter() {
+        let latency = "soundalike_http_request_duration_seconds";
+        family(&mut out, latency, "histogram", "Request latency by route.");
+        for (route, stats) in routes.iter() {
+            let h = &stats.latency;
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
                 let _ = writeln!(
                     out,
-                    "soundalike_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
+                    "{latency}_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
                 );
             }
             let _ = writeln!(
                 out,
-                "soundalike_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                "{latency}_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
                 h.count
             );
-            let _ = writeln!(
-                out,
-                "soundalike_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "soundalike_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                h.count
-            );
+            let _ = writeln!(out, "{latency}_sum{{route=\"{route}\"}} {}", h.sum);
+            let _ = writeln!(out, "{latency}_count{{route=\"{route}\"}} {}", h.count);
         }
-        out.push_str("# HELP soundalike_recommendations_total Answers that named an artist and its neighbours.\n");
-        out.push_str("# TYPE soundalike_recommendations_total counter\n");
-        let _ = writeln!(
-            out,
-            "soundalike_recommendations_total {}",
-            self.recommendations.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP soundalike_unknown_artist_queries_total Queries no artist matched.\n");
-        out.push_str("# TYPE soundalike_unknown_artist_queries_total counter\n");
-        let _ = writeln!(
-            out,
-            "soundalike_unknown_artist_queries_total {}",
-            self.unknown_artists.load(Ordering::Relaxed)
-        );
+        drop(routes);
+        for (name, help, value) in [
+            (
+                "soundalike_recommendations_total",
+                "Answers that named an artist and its neighbours.",
+                &self.recommendations,
+            ),
+            (
+                "soundalike_unknown_artist_queries_total",
+                "Queries no artist matched.",
+                &self.unknown_artists,
+            ),
+        ] {
+            family(&mut out, name, "counter", help);
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+        }
         out
     }
 }

@@ -186,7 +186,7 @@ pub async fn warm_up(
     store_path: PathBuf,
     first_build: Option<soundalike_pipeline::Options>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let store = Store::open(&store_path).await?;
+    let mut store = Store::open(&store_path).await?;
     if store.marts().await?.is_empty()
         && let Some(options) = first_build
     {
@@ -200,9 +200,7 @@ pub async fn warm_up(
             tracks = summary.tracks,
             "first build done"
         );
-        let store = Store::open(&store_path).await?;
-        state.load(store).await?;
-        return Ok(());
+        store = Store::open(&store_path).await?;
     }
     state.load(store).await?;
     Ok(())

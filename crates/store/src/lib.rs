@@ -22,7 +22,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use publish::{Mart, MartRow, PublishReport};
-pub use read::{ArtistRow, MartInfo, SimilarRow, TrackRow};
+pub use read::{ArtistRow, MartInfo, TrackRow};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]

@@ -28,19 +28,6 @@ pub struct TrackRow {
     pub popularity: Option<i64>,
 }
 
-/// A neighbour from the current mart.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct SimilarRow {
-    /// The neighbour's id.
-    pub artist_id: String,
-    /// Its name.
-    pub name: String,
-    /// 1 = nearest.
-    pub rank: i64,
-    /// Similarity.
-    pub score: f64,
-}
-
 /// A published mart.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MartInfo {
@@ -64,53 +51,6 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT artist_id, name, normalized_name, track_count, popularity FROM artists ORDER BY artist_id",
         )
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// One artist by id.
-    pub async fn artist(&self, artist_id: &str) -> Result<Option<ArtistRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT artist_id, name, normalized_name, track_count, popularity FROM artists WHERE artist_id = ?",
-        )
-        .bind(artist_id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    /// An artist's most popular tracks.
-    pub async fn top_tracks(
-        &self,
-        artist_id: &str,
-        limit: usize,
-    ) -> Result<Vec<TrackRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT track_id, name, popularity FROM tracks WHERE artist_id = ? \
-             ORDER BY popularity IS NULL, popularity DESC, track_id LIMIT ?",
-        )
-        .bind(artist_id)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// The nearest `limit` artists from the current mart of `algorithm`, nearest first.
-    pub async fn similar(
-        &self,
-        artist_id: &str,
-        algorithm: &str,
-        limit: usize,
-    ) -> Result<Vec<SimilarRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT r.other_id AS artist_id, a.name, r.rank, r.score \
-             FROM mart_current c \
-             JOIN related_artists r ON r.version = c.version AND r.algorithm = c.algorithm \
-             JOIN artists a ON a.artist_id = r.other_id \
-             WHERE c.algorithm = ? AND r.artist_id = ? ORDER BY r.rank LIMIT ?",
-        )
-        .bind(algorithm)
-        .bind(artist_id)
-        .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?)
     }

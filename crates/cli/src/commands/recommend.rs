@@ -3,23 +3,17 @@
 use std::process::ExitCode;
 
 use soundalike_recommend::{Answer, Recommender};
-use soundalike_similarity::Algorithm;
 use soundalike_store::Store;
 
 use crate::cli::RecommendArgs;
 use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, args: RecommendArgs) -> anyhow::Result<ExitCode> {
-    let algorithm: Algorithm = match args.algorithm.as_deref().or(settings.algorithm.as_deref()) {
-        Some(name) => name.parse()?,
-        None => Algorithm::DEFAULT,
-    };
+    let algorithm = settings.algorithm(args.algorithm.as_deref())?;
     let k = args.k.unwrap_or(settings.k);
     let store = Store::open(&settings.store_path()).await?;
     let recommender = Recommender::load(store).await?;
-    let answer = recommender
-        .recommend(&args.artist, algorithm.name(), k)
-        .await?;
+    let answer = recommender.recommend(&args.artist, algorithm.name(), k)?;
     let code = match &answer {
         Answer::Found(_) => ExitCode::SUCCESS,
         Answer::Unknown { .. } => ExitCode::from(2),

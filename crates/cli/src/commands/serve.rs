@@ -35,10 +35,7 @@ fn config(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServerConfig>
         secret_header.is_some() == secret.is_some(),
         "set both SOUNDALIKE_KAKAO_SECRET_HEADER and SOUNDALIKE_KAKAO_SECRET, or neither"
     );
-    let algorithm: Algorithm = match &settings.algorithm {
-        Some(name) => name.parse()?,
-        None => Algorithm::DEFAULT,
-    };
+    let algorithm = settings.algorithm(args.algorithm.as_deref())?;
     let bot_ids = args
         .kakao_bot_ids
         .clone()

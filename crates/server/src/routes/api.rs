@@ -111,10 +111,8 @@ pub async fn artist(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let recommender = recommender(&state)?;
-    match recommender.artist(&id).await.map_err(ApiError::internal)? {
-        Some(artist) => Ok(Json(wire::artist(&artist))),
-        None => Err(unknown_artist(&id)),
-    }
+    let artist = recommender.artist(&id).ok_or_else(|| unknown_artist(&id))?;
+    Ok(Json(wire::artist(&artist)))
 }
 
 #[derive(Deserialize)]
@@ -154,10 +152,7 @@ pub async fn similar(
     let entry = recommender
         .entry_of(&id)
         .ok_or_else(|| unknown_artist(&id))?;
-    match recommender
-        .answer(&id, Resolution::Found { entry, exact: true }, &algorithm, k)
-        .await
-    {
+    match recommender.answer(&id, Resolution::Found { entry, exact: true }, &algorithm, k) {
         Ok(answer @ Answer::Found(_)) => Ok(Json(wire::answer(&answer))),
         Ok(Answer::Unknown { .. }) => Err(unknown_artist(&id)),
         Err(RecommendError::NoMart {

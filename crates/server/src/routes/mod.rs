@@ -64,15 +64,14 @@ pub fn router(state: AppState) -> Router {
 
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = request.method().to_string();
+    // Both are cheap clones (a shared string, a method enum): no allocation per request.
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let response = next.run(request).await;
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     state.metrics().observe(
-        &route,
-        &method,
+        route,
+        method.as_str(),
         response.status().as_u16(),
         started.elapsed(),
     );
