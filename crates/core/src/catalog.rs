@@ -129,6 +129,45 @@ pub struct PlaylistMembership {
     pub track_id: String,
 }
 
+/// An artist's id at an outside source: how live sources (Spotify, Deezer, Last.fm, ...) map onto
+/// soundalike's own ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SourceId {
+    /// The soundalike artist.
+    pub artist_id: ArtistId,
+    /// Source name, lower case: `spotify`, `deezer`, `lastfm`, `reccobeats`, `listenbrainz`.
+    pub source: String,
+    /// The id at that source (Spotify base-62 id, Deezer number, MusicBrainz id, Last.fm name).
+    pub source_id: String,
+}
+
+/// A genre or tag a source assigns to an artist (Spotify's genre list, Last.fm tags).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ArtistGenre {
+    /// The soundalike artist.
+    pub artist_id: ArtistId,
+    /// Which source said so.
+    pub source: String,
+    /// The genre as the source spells it.
+    pub genre: String,
+}
+
+/// "Fans also like": an artist-to-artist edge a source supplies (Last.fm similar, Deezer related,
+/// ListenBrainz similar artists, Spotify related artists).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelatedEdge {
+    /// The artist the source was asked about.
+    pub artist_id: ArtistId,
+    /// One artist the source lists as related.
+    pub other_id: ArtistId,
+    /// Which source said so.
+    pub source: String,
+    /// 1-based position in the source's list.
+    pub rank: u16,
+    /// The source's own score when it gives one (Last.fm `match`, ListenBrainz score).
+    pub score: Option<f32>,
+}
+
 /// Everything one import produced. Artists are sorted by id and tracks by id, so two imports of
 /// the same data are equal.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,6 +178,12 @@ pub struct Catalog {
     pub tracks: Vec<Track>,
     /// Unique by (playlist_id, track_id).
     pub memberships: Vec<PlaylistMembership>,
+    /// Unique by (artist_id, source). Empty for the bundled dataset.
+    pub source_ids: Vec<SourceId>,
+    /// Unique by (artist_id, source, genre). Empty for the bundled dataset.
+    pub genres: Vec<ArtistGenre>,
+    /// Unique by (artist_id, other_id, source). Empty for the bundled dataset.
+    pub related: Vec<RelatedEdge>,
 }
 
 impl Catalog {
@@ -163,11 +208,24 @@ impl Catalog {
         out
     }
 
-    /// Put artists, tracks and memberships in canonical order.
+    /// Put every table in canonical order.
     pub fn sort(&mut self) {
         self.artists.sort_by(|a, b| a.id.cmp(&b.id));
         self.tracks.sort_by(|a, b| a.id.cmp(&b.id));
         self.memberships
             .sort_by(|a, b| (&a.playlist_id, &a.track_id).cmp(&(&b.playlist_id, &b.track_id)));
+        self.source_ids
+            .sort_by(|a, b| (&a.artist_id, &a.source).cmp(&(&b.artist_id, &b.source)));
+        self.genres.sort_by(|a, b| {
+            (&a.artist_id, &a.source, &a.genre).cmp(&(&b.artist_id, &b.source, &b.genre))
+        });
+        self.related.sort_by(|a, b| {
+            (&a.artist_id, &a.source, a.rank, &a.other_id).cmp(&(
+                &b.artist_id,
+                &b.source,
+                b.rank,
+                &b.other_id,
+            ))
+        });
     }
 }

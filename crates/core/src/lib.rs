@@ -17,7 +17,8 @@ pub mod names;
 pub mod resolve;
 
 pub use catalog::{
-    Artist, ArtistId, AudioFeatures, Catalog, FEATURE_NAMES, PlaylistMembership, Track,
+    Artist, ArtistGenre, ArtistId, AudioFeatures, Catalog, FEATURE_NAMES, PlaylistMembership,
+    RelatedEdge, SourceId, Track,
 };
 pub use resolve::{NameIndex, Resolution};
 
