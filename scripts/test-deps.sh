@@ -2,8 +2,10 @@
 # Installs what the tests need beyond Rust, when missing (CI runs on a clean machine):
 # - Debian chromium + chromium-driver (browser test of the web chat), fonts-nanum (Korean glyphs in
 #   its screenshot);
-# - cargo-lambda from PyPI (the Lambda runtime emulator check).
-# The store (SQLite) and the lake (a folder) are embedded: no database server is needed yet.
+# - cargo-lambda from PyPI (the Lambda runtime emulator check);
+# - DuckDB and its httpfs extension as a wheel from PyPI (the lake interoperability test; the
+#   extension cannot be downloaded at run time offline).
+# Servers (MariaDB, S3) are started by scripts/services.sh.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
@@ -16,6 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v cargo-lambda >/dev/null || pip install --quiet "cargo-lambda==1.9.2"
+duckdb_version=1.5.5
+python3 -c "import duckdb, duckdb_extension_httpfs, sys; sys.exit(duckdb.__version__ != '$duckdb_version')" \
+  2>/dev/null || pip install --quiet "duckdb==$duckdb_version" "duckdb-extension-httpfs==$duckdb_version"
 echo "chromium: $(chromium --version 2>/dev/null | head -1)"
 echo "chromedriver: $(chromedriver --version 2>/dev/null | head -1)"
 echo "cargo-lambda: $(cargo-lambda lambda --version 2>/dev/null | head -1)"
+echo "duckdb: $(python3 -c 'import duckdb; print(duckdb.__version__)')"

@@ -26,6 +26,10 @@ pub struct GlobalArgs {
     /// Data folder (lake and SQLite store) [default: ./soundalike-data].
     #[arg(long, env = "SOUNDALIKE_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Lake location: a folder, file://PATH or s3://BUCKET/PREFIX (S3 endpoint and credentials
+    /// from the AWS_* variables) [default: DATA_DIR/lake].
+    #[arg(long, env = "SOUNDALIKE_LAKE", global = true)]
+    pub lake: Option<String>,
     /// Settings file [default: ./soundalike.toml when it exists].
     #[arg(long, env = "SOUNDALIKE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -44,6 +48,50 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run as an AWS Lambda function (API Gateway v1/v2, Function URL, ALB events).
     Lambda(ServeArgs),
+    /// Run SQL over the lake's committed partitions (embedded DataFusion, the local Athena).
+    Sql(SqlArgs),
+    /// Lake tools.
+    #[command(subcommand)]
+    Lake(LakeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The query. Tables: artists, tracks, audio_features, playlist_tracks, each with a `dt`
+    /// partition column (YYYY-MM-DD text).
+    pub query: String,
+    /// Print JSON (an array of row objects).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV with a header row.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LakeCommand {
+    /// Print CREATE EXTERNAL TABLE statements for the lake's tables.
+    Ddl(DdlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DdlArgs {
+    /// SQL dialect.
+    #[arg(long, value_enum)]
+    pub engine: DdlEngine,
+    /// Where the tables live [default: the lake location].
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Database (schema) name.
+    #[arg(long, default_value = "soundalike")]
+    pub database: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DdlEngine {
+    Athena,
+    Trino,
+    Spark,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
+    pub lake: Option<String>,
     pub algorithm: Option<String>,
     pub k: Option<usize>,
     pub addr: Option<std::net::SocketAddr>,
@@ -25,6 +26,7 @@ impl std::fmt::Debug for FileSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FileSettings")
             .field("data_dir", &self.data_dir)
+            .field("lake", &self.lake)
             .field("algorithm", &self.algorithm)
             .field("k", &self.k)
             .field("addr", &self.addr)
@@ -40,6 +42,8 @@ impl std::fmt::Debug for FileSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
+    /// The lake location: a folder, `file://…` or `s3://bucket/prefix`.
+    pub lake: String,
     pub algorithm: Option<String>,
     pub k: usize,
     /// The file's server settings; flags and env override them in `commands::serve`.
@@ -49,7 +53,11 @@ pub struct Settings {
 pub const DEFAULT_K: usize = 10;
 
 impl Settings {
-    pub fn load(config: Option<&Path>, data_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+    pub fn load(
+        config: Option<&Path>,
+        data_dir: Option<PathBuf>,
+        lake: Option<String>,
+    ) -> anyhow::Result<Self> {
         let file = match config {
             Some(path) => read_file(path)?,
             None if Path::new("soundalike.toml").is_file() => {
@@ -57,10 +65,14 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
+        let data_dir = data_dir
+            .or(file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("soundalike-data"));
         Ok(Self {
-            data_dir: data_dir
-                .or(file.data_dir.clone())
-                .unwrap_or_else(|| PathBuf::from("soundalike-data")),
+            lake: lake
+                .or(file.lake.clone())
+                .unwrap_or_else(|| data_dir.join("lake").display().to_string()),
+            data_dir,
             algorithm: file.algorithm.clone(),
             k: file.k.unwrap_or(DEFAULT_K),
             file,
@@ -77,10 +89,6 @@ impl Settings {
             Some(name) => Ok(name.parse()?),
             None => Ok(soundalike_similarity::Algorithm::DEFAULT),
         }
-    }
-
-    pub fn lake_dir(&self) -> PathBuf {
-        self.data_dir.join("lake")
     }
 
     pub fn store_path(&self) -> PathBuf {

@@ -132,7 +132,7 @@ pub fn catalog_batches(catalog: &Catalog) -> [RecordBatch; 4] {
 /// Typed access to one table's columns, failing with [`LakeError::Schema`].
 struct Columns<'a> {
     table: &'a str,
-    path: std::path::PathBuf,
+    location: String,
     batch: &'a RecordBatch,
 }
 
@@ -140,7 +140,7 @@ impl<'a> Columns<'a> {
     fn get<T: Array + 'static>(&self, name: &str, kind: DataType) -> Result<&'a T, LakeError> {
         let schema_err = |reason: String| LakeError::Schema {
             table: self.table.to_string(),
-            path: self.path.clone(),
+            location: self.location.clone(),
             reason,
         };
         let column = self
@@ -191,31 +191,38 @@ fn columns<'b>(
 ) -> Columns<'b> {
     Columns {
         table,
-        path: lake.partition_dir(table, partition),
+        location: lake
+            .storage()
+            .url_of(&Lake::partition_key(table, partition)),
         batch,
     }
 }
 
 impl Lake {
     /// Write every catalog table to one partition. Returns total bytes written.
-    pub fn write_catalog(&self, partition: Partition, catalog: &Catalog) -> Result<u64, LakeError> {
+    pub async fn write_catalog(
+        &self,
+        partition: Partition,
+        catalog: &Catalog,
+    ) -> Result<u64, LakeError> {
         let mut bytes = 0;
         for (table, batch) in TABLES.iter().zip(catalog_batches(catalog)) {
-            bytes += self.write_table(table, partition, &batch)?;
+            bytes += self.write_table(table, partition, &batch).await?;
         }
         Ok(bytes)
     }
 
     /// Read the catalog from a partition (`None`: the newest complete one).
-    pub fn read_catalog(&self, partition: Option<Partition>) -> Result<Catalog, LakeError> {
+    pub async fn read_catalog(&self, partition: Option<Partition>) -> Result<Catalog, LakeError> {
         let partition = match partition {
             Some(p) => p,
             None => self
                 .latest_complete_partition()
-                .ok_or_else(|| LakeError::Empty(self.root().to_path_buf()))?,
+                .await?
+                .ok_or_else(|| LakeError::Empty(self.storage().url().to_string()))?,
         };
         let mut catalog = Catalog::default();
-        for b in self.read_table("artists", partition)? {
+        for b in self.read_table("artists", partition).await? {
             let c = columns(self, "artists", partition, &b);
             let (id, name, norm) = (
                 c.text("artist_id")?,
@@ -231,7 +238,7 @@ impl Lake {
             }
         }
         let mut features: HashMap<String, AudioFeatures> = HashMap::new();
-        for b in self.read_table("audio_features", partition)? {
+        for b in self.read_table("audio_features", partition).await? {
             let c = columns(self, "audio_features", partition, &b);
             let id = c.text("track_id")?;
             let cols = [
@@ -266,7 +273,7 @@ impl Lake {
                 );
             }
         }
-        for b in self.read_table("tracks", partition)? {
+        for b in self.read_table("tracks", partition).await? {
             let c = columns(self, "tracks", partition, &b);
             let (id, name, artist) = (
                 c.text("track_id")?,
@@ -292,7 +299,7 @@ impl Lake {
                 });
             }
         }
-        for b in self.read_table("playlist_tracks", partition)? {
+        for b in self.read_table("playlist_tracks", partition).await? {
             let c = columns(self, "playlist_tracks", partition, &b);
             let (pid, pname) = (c.text("playlist_id")?, c.text("playlist_name")?);
             let (genre, sub, track) = (

@@ -49,8 +49,8 @@ pub enum Input {
 pub struct Options {
     /// Input.
     pub input: Input,
-    /// Lake root folder.
-    pub lake_dir: PathBuf,
+    /// Lake location: a folder, `file://…` or `s3://bucket/prefix` (see `soundalike_lake::Storage`).
+    pub lake: String,
     /// SQLite file.
     pub store_path: PathBuf,
     /// Algorithms to publish.
@@ -172,21 +172,23 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     stages.done("import");
 
     stages.start("lake write");
-    let lake = Lake::new(&options.lake_dir);
-    let (lake_bytes, lake, catalog) = {
-        let (lake, partition) = (lake.clone(), options.partition);
-        blocking(move || {
-            let bytes = lake.write_catalog(partition, &imported.catalog)?;
-            Ok::<_, PipelineError>((bytes, lake, imported.catalog))
-        })
-        .await??
-    };
+    let lake = Lake::open(&options.lake)?;
+    let partition = options.partition;
+    // Parquet encoding and decoding are CPU work: keep them off the async workers.
+    let (import_report, imported) = (imported.report, imported.catalog);
+    let (lake_bytes, lake) = blocking(move || {
+        let runtime = tokio::runtime::Handle::current();
+        (runtime.block_on(lake.write_catalog(partition, &imported)), lake)
+    })
+    .await?;
+    let lake_bytes = lake_bytes?;
     stages.done("lake write");
-    drop(catalog);
 
     stages.start("lake read");
-    let partition = options.partition;
-    let catalog = blocking(move || lake.read_catalog(Some(partition))).await??;
+    let catalog = blocking(move || {
+        tokio::runtime::Handle::current().block_on(lake.read_catalog(Some(partition)))
+    })
+    .await??;
     stages.done("lake read");
 
     stages.start("profiles");
@@ -221,7 +223,7 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
 
     let n = catalog.artists.len().max(1) as f64;
     Ok(Summary {
-        import: imported.report,
+        import: import_report,
         artists: catalog.artists.len(),
         tracks: catalog.tracks.len(),
         memberships: catalog.memberships.len(),

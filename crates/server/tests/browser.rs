@@ -168,7 +168,7 @@ async fn a_person_types_an_artist_and_sees_similar_artist_cards() {
     let dir = tempfile::tempdir().unwrap();
     let options = soundalike_pipeline::Options {
         input: soundalike_pipeline::Input::Bundled,
-        lake_dir: dir.path().join("lake"),
+        lake: dir.path().join("lake").display().to_string(),
         store_path: dir.path().join("soundalike.sqlite"),
         algorithms: vec![soundalike_similarity::Algorithm::DEFAULT],
         k: 10,

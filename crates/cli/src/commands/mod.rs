@@ -1,17 +1,23 @@
 //! One module per command; each returns the process exit code.
 
 mod eval;
+mod lake;
 mod pipeline;
 mod recommend;
 mod serve;
+mod sql;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, PipelineCommand};
+use crate::cli::{Cli, Command, LakeCommand, PipelineCommand};
 use crate::settings::Settings;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(cli.global.config.as_deref(), cli.global.data_dir.clone())?;
+    let settings = Settings::load(
+        cli.global.config.as_deref(),
+        cli.global.data_dir.clone(),
+        cli.global.lake.clone(),
+    )?;
     match cli.command {
         Command::Eval(args) => eval::run(&settings, args),
         Command::Pipeline(PipelineCommand::Run(args)) => {
@@ -20,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recommend(args) => runtime()?.block_on(recommend::run(&settings, args)),
         Command::Serve(args) => runtime()?.block_on(serve::serve(&settings, args)),
         Command::Lambda(args) => runtime()?.block_on(serve::lambda(&settings, args)),
+        Command::Sql(args) => runtime()?.block_on(sql::run(&settings, args)),
+        Command::Lake(LakeCommand::Ddl(args)) => lake::ddl(&settings, args),
     }
 }
 

@@ -69,7 +69,7 @@ fn config(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServerConfig>
 fn first_build(settings: &Settings) -> Options {
     Options {
         input: Input::Bundled,
-        lake_dir: settings.lake_dir(),
+        lake: settings.lake.clone(),
         store_path: settings.store_path(),
         algorithms: Algorithm::ALL.to_vec(),
         // Chat answers show up to the engine's k neighbours: build at least that many.

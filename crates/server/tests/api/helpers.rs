@@ -18,7 +18,7 @@ fn data_dir() -> &'static PathBuf {
             .keep();
         let options = soundalike_pipeline::Options {
             input: soundalike_pipeline::Input::Bundled,
-            lake_dir: dir.join("lake"),
+            lake: dir.join("lake").display().to_string(),
             store_path: dir.join("soundalike.sqlite"),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,

@@ -243,7 +243,7 @@ async fn a_new_publish_reaches_a_running_server() {
         std::fs::write(&csv, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
         soundalike_pipeline::run(Options {
             input: Input::Dataset(csv),
-            lake_dir: dir.path().join("lake"),
+            lake: dir.path().join("lake").display().to_string(),
             store_path: dir.path().join("store.sqlite"),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,
