@@ -155,7 +155,10 @@ fn rerunning_the_pipeline_changes_no_counts() {
     let (files, counts) = (lake_files(dir.path()), sqlite_counts(dir.path()));
     assert_eq!(files.len(), 8, "{files:?}");
     assert_eq!(
-        files.iter().filter(|f| f.ends_with(".zstd.parquet")).count(),
+        files
+            .iter()
+            .filter(|f| f.ends_with(".zstd.parquet"))
+            .count(),
         4
     );
     assert!(counts.0 > 10_000 && counts.1 == 28_356, "{counts:?}");

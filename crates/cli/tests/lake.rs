@@ -52,11 +52,17 @@ fn sql_runs_over_the_committed_lake_as_table_json_and_csv() {
     let summary = json(soundalike(dir.path(), None, PIPELINE));
     let query = "SELECT dt, count(*) AS n FROM tracks GROUP BY dt";
     let rows = json(soundalike(dir.path(), None, &["sql", query, "--json"]));
-    assert_eq!(rows, serde_json::json!([{"dt": "2026-01-01", "n": summary["tracks"]}]));
+    assert_eq!(
+        rows,
+        serde_json::json!([{"dt": "2026-01-01", "n": summary["tracks"]}])
+    );
     let csv = ok(soundalike(dir.path(), None, &["sql", query, "--csv"]));
     assert_eq!(csv, format!("dt,n\n2026-01-01,{}\n", summary["tracks"]));
     let table = ok(soundalike(dir.path(), None, &["sql", query]));
-    assert!(table.contains("| dt ") && table.contains("| 2026-01-01 |"), "{table}");
+    assert!(
+        table.contains("| dt ") && table.contains("| 2026-01-01 |"),
+        "{table}"
+    );
     let bad = soundalike(dir.path(), None, &["sql", "SELECT nope FROM tracks"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
@@ -65,7 +71,11 @@ fn sql_runs_over_the_committed_lake_as_table_json_and_csv() {
 #[test]
 fn lake_ddl_defaults_to_the_configured_lake() {
     let dir = tempfile::tempdir().unwrap();
-    let athena = ok(soundalike(dir.path(), None, &["lake", "ddl", "--engine", "athena"]));
+    let athena = ok(soundalike(
+        dir.path(),
+        None,
+        &["lake", "ddl", "--engine", "athena"],
+    ));
     let root = std::fs::canonicalize(dir.path()).unwrap().join("lake");
     assert!(
         athena.contains(&format!("LOCATION 'file://{}/artists/'", root.display())),
@@ -74,13 +84,27 @@ fn lake_ddl_defaults_to_the_configured_lake() {
     let spark = ok(soundalike(
         dir.path(),
         None,
-        &["lake", "ddl", "--engine", "spark", "--location", "s3://b/lake"],
+        &[
+            "lake",
+            "ddl",
+            "--engine",
+            "spark",
+            "--location",
+            "s3://b/lake",
+        ],
     ));
     assert!(spark.contains("LOCATION 's3://b/lake/tracks/'") && spark.contains("MSCK REPAIR"));
     let bad = soundalike(
         dir.path(),
         None,
-        &["lake", "ddl", "--engine", "trino", "--location", "s3://b/x'y"],
+        &[
+            "lake",
+            "ddl",
+            "--engine",
+            "trino",
+            "--location",
+            "s3://b/x'y",
+        ],
     );
     assert!(!bad.status.success());
 }
@@ -96,8 +120,8 @@ fn an_s3_lake_gives_the_same_lake_and_recommendations_as_a_local_one() {
     assert_eq!(local["lake_bytes"], remote["lake_bytes"]);
     assert_eq!(local["marts"], remote["marts"]);
     // Same keys, same sizes (content-addressed), and nothing written to the local folder.
-    let local_lake = soundalike_lake::Lake::open(local_dir.path().join("lake").to_str().unwrap())
-        .unwrap();
+    let local_lake =
+        soundalike_lake::Lake::open(local_dir.path().join("lake").to_str().unwrap()).unwrap();
     let objects = lake_objects(&s3.lake());
     assert_eq!(objects.len(), 8, "{objects:?}");
     assert_eq!(objects, lake_objects(&local_lake));
@@ -118,8 +142,16 @@ fn an_s3_lake_gives_the_same_lake_and_recommendations_as_a_local_one() {
     }
     let query = "SELECT count(*) AS n, count(DISTINCT artist_id) AS a FROM tracks";
     assert_eq!(
-        json(soundalike(local_dir.path(), None, &["sql", query, "--json"])),
-        json(soundalike(s3_dir.path(), Some(&s3), &["sql", query, "--json"]))
+        json(soundalike(
+            local_dir.path(),
+            None,
+            &["sql", query, "--json"]
+        )),
+        json(soundalike(
+            s3_dir.path(),
+            Some(&s3),
+            &["sql", query, "--json"]
+        ))
     );
 }
 
@@ -132,7 +164,11 @@ fn the_lake_location_comes_from_file_env_and_flag_in_that_order() {
         dir.path().join("env-lake"),
         dir.path().join("flag-lake"),
     );
-    std::fs::write(&config, format!("lake = {:?}\n", from_file.to_str().unwrap())).unwrap();
+    std::fs::write(
+        &config,
+        format!("lake = {:?}\n", from_file.to_str().unwrap()),
+    )
+    .unwrap();
     let run = |env: Option<&Path>, flag: Option<&Path>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_soundalike"));
         command
@@ -148,7 +184,14 @@ fn the_lake_location_comes_from_file_env_and_flag_in_that_order() {
             command.arg("--lake").arg(flag);
         }
         ok(command
-            .args(["pipeline", "run", "--algorithm", "seed", "--date", "2026-01-01"])
+            .args([
+                "pipeline",
+                "run",
+                "--algorithm",
+                "seed",
+                "--date",
+                "2026-01-01",
+            ])
             .output()
             .unwrap());
     };

@@ -38,12 +38,18 @@ fn lakes(test: &str) -> (Vec<Lake>, tempfile::TempDir) {
 
 async fn json(sql: &LakeSql, query: &str) -> Vec<Value> {
     let text = sql.query_formatted(query, Format::Json).await.unwrap();
-    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test]
 async fn the_original_feature_query_runs_over_the_latest_partition() {
-    let catalog = soundalike_sources::dataset::import_bundled().unwrap().catalog;
+    let catalog = soundalike_sources::dataset::import_bundled()
+        .unwrap()
+        .catalog;
     // A smaller, older day too: the query must pick the latest one only.
     let mut older = catalog.clone();
     older.tracks.truncate(100);
@@ -54,10 +60,15 @@ async fn the_original_feature_query_runs_over_the_latest_partition() {
     // Expected means, from the catalog itself (SQL AVG skips NULLs).
     let mut sums: HashMap<&str, ([f64; 3], [u32; 3])> = HashMap::new();
     for track in &catalog.tracks {
-        let Some(artist) = &track.artist_id else { continue };
-        let entry = sums.entry(&artist.0).or_default();
+        let Some(artist) = &track.artist_id else {
+            continue;
+        };
+        let entry = sums.entry(artist.0.as_str()).or_default();
         let f = &track.features;
-        for (i, v) in [f.danceability, f.loudness, f.instrumentalness].into_iter().enumerate() {
+        for (i, v) in [f.danceability, f.loudness, f.instrumentalness]
+            .into_iter()
+            .enumerate()
+        {
             if let Some(v) = v {
                 entry.0[i] += f64::from(v);
                 entry.1[i] += 1;
@@ -76,7 +87,10 @@ async fn the_original_feature_query_runs_over_the_latest_partition() {
         assert_eq!(named.len(), artists_with_tracks, "{}", lake.storage().url());
         for row in named {
             let (total, count) = sums[row["artist_id"].as_str().unwrap()];
-            for (i, column) in ["danceability", "loudness", "instrumentalness"].iter().enumerate() {
+            for (i, column) in ["danceability", "loudness", "instrumentalness"]
+                .iter()
+                .enumerate()
+            {
                 let expected = (count[i] > 0).then(|| total[i] / f64::from(count[i]));
                 let got = row[*column].as_f64();
                 match (expected, got) {
@@ -90,7 +104,11 @@ async fn the_original_feature_query_runs_over_the_latest_partition() {
         let latest = json(&sql, "SELECT max(dt) AS dt, count(*) AS n FROM tracks WHERE dt = (SELECT max(dt) FROM tracks)").await;
         assert_eq!(latest[0]["dt"], "2026-01-02");
         assert_eq!(latest[0]["n"], catalog.tracks.len() as u64);
-        let per_day = json(&sql, "SELECT dt, count(*) AS n FROM tracks GROUP BY dt ORDER BY dt").await;
+        let per_day = json(
+            &sql,
+            "SELECT dt, count(*) AS n FROM tracks GROUP BY dt ORDER BY dt",
+        )
+        .await;
         assert_eq!(per_day.len(), 2);
         assert_eq!(per_day[0]["n"], 100);
     }
@@ -98,7 +116,9 @@ async fn the_original_feature_query_runs_over_the_latest_partition() {
 
 #[tokio::test]
 async fn only_committed_files_are_visible_and_writes_are_refused() {
-    let catalog = soundalike_sources::dataset::import_bundled().unwrap().catalog;
+    let catalog = soundalike_sources::dataset::import_bundled()
+        .unwrap()
+        .catalog;
     let day = Partition::parse("2026-01-02").unwrap();
     let (lakes, _dir) = lakes("sql-committed");
     for lake in lakes {
@@ -106,13 +126,28 @@ async fn only_committed_files_are_visible_and_writes_are_refused() {
         // A complete, valid Parquet file that no manifest names (a writer died before its
         // commit), in a committed partition and in a new one.
         let committed = lake.committed_files("artists", day).await.unwrap();
-        let bytes = lake.storage().get(&committed[0].key).await.unwrap().unwrap();
+        let bytes = lake
+            .storage()
+            .get(&committed[0].key)
+            .await
+            .unwrap()
+            .unwrap();
         let dir = Lake::partition_key("artists", day);
-        lake.storage().put(&format!("{dir}/part-ffff.zstd.parquet"), bytes.clone()).await.unwrap();
+        lake.storage()
+            .put(&format!("{dir}/part-ffff.zstd.parquet"), bytes.clone())
+            .await
+            .unwrap();
         let next = Lake::partition_key("artists", Partition::parse("2026-01-03").unwrap());
-        lake.storage().put(&format!("{next}/part-ffff.zstd.parquet"), bytes).await.unwrap();
+        lake.storage()
+            .put(&format!("{next}/part-ffff.zstd.parquet"), bytes)
+            .await
+            .unwrap();
         let sql = LakeSql::open(&lake).await.unwrap();
-        let rows = json(&sql, "SELECT count(*) AS n, count(DISTINCT dt) AS days FROM artists").await;
+        let rows = json(
+            &sql,
+            "SELECT count(*) AS n, count(DISTINCT dt) AS days FROM artists",
+        )
+        .await;
         assert_eq!(rows[0]["n"], catalog.artists.len() as u64);
         assert_eq!(rows[0]["days"], 1);
         // Non-ASCII names come back as written, in CSV too.
@@ -141,6 +176,12 @@ async fn an_empty_lake_has_empty_tables() {
     let sql = LakeSql::open(&lake).await.unwrap();
     let rows = json(&sql, "SELECT count(*) AS n FROM tracks").await;
     assert_eq!(rows[0]["n"], 0);
-    let table = sql.query_formatted("SELECT artist_id, dt FROM artists", Format::Table).await.unwrap();
-    assert!(table.contains("artist_id") && table.contains("dt"), "{table}");
+    let table = sql
+        .query_formatted("SELECT artist_id, dt FROM artists", Format::Table)
+        .await
+        .unwrap();
+    assert!(
+        table.contains("artist_id") && table.contains("dt"),
+        "{table}"
+    );
 }

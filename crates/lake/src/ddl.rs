@@ -112,8 +112,11 @@ pub fn ddl(engine: Engine, location: &str, database: &str) -> String {
         let table_location = format!("{location}/{table}/");
         match engine {
             Engine::Athena | Engine::Spark => {
-                writeln!(out, "CREATE EXTERNAL TABLE IF NOT EXISTS `{database}`.`{table}` (")
-                    .expect("string write");
+                writeln!(
+                    out,
+                    "CREATE EXTERNAL TABLE IF NOT EXISTS `{database}`.`{table}` ("
+                )
+                .expect("string write");
                 let lines: Vec<String> = columns
                     .iter()
                     .map(|(name, kind)| format!("  `{name}` {kind}"))
@@ -183,7 +186,10 @@ mod tests {
     #[test]
     fn athena_projects_dt_at_the_given_location() {
         let text = ddl(Engine::Athena, "s3://bucket/lake/", "db");
-        assert!(text.contains("LOCATION 's3://bucket/lake/artists/'"), "{text}");
+        assert!(
+            text.contains("LOCATION 's3://bucket/lake/artists/'"),
+            "{text}"
+        );
         assert!(
             text.contains("'storage.location.template' = 's3://bucket/lake/artists/dt=${dt}/'"),
             "{text}"
@@ -192,6 +198,9 @@ mod tests {
         let spark = ddl(Engine::Spark, "s3://b/l", "db");
         assert_eq!(spark.matches("MSCK REPAIR TABLE").count(), TABLES.len());
         let trino = ddl(Engine::Trino, "s3://b/l", "db");
-        assert_eq!(trino.matches("sync_partition_metadata").count(), TABLES.len());
+        assert_eq!(
+            trino.matches("sync_partition_metadata").count(),
+            TABLES.len()
+        );
     }
 }

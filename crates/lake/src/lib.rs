@@ -185,7 +185,11 @@ impl Lake {
             .await?;
         self.remove_uncommitted(&dir, std::slice::from_ref(&file))
             .await?;
-        tracing::debug!(key = file.key, bytes = file.bytes, "committed lake partition");
+        tracing::debug!(
+            key = file.key,
+            bytes = file.bytes,
+            "committed lake partition"
+        );
         Ok(file.bytes)
     }
 
@@ -203,9 +207,9 @@ impl Lake {
             let folder = root.join(dir);
             for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let staged = name.rsplit_once('#').is_some_and(|(_, n)| {
-                    !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-                });
+                let staged = name
+                    .rsplit_once('#')
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
                 if staged || (name.starts_with('.') && name.ends_with(".tmp")) {
                     let path = entry.path();
                     std::fs::remove_file(&path).map_err(|source| LakeError::Io {
@@ -251,12 +255,14 @@ impl Lake {
         let mut batches = Vec::new();
         for file in files {
             let location = self.storage.url_of(&file.key);
-            let bytes = self.storage.get(&file.key).await?.ok_or_else(|| {
-                LakeError::Manifest {
+            let bytes = self
+                .storage
+                .get(&file.key)
+                .await?
+                .ok_or_else(|| LakeError::Manifest {
                     location: location.clone(),
                     reason: "names a data file that is missing".into(),
-                }
-            })?;
+                })?;
             let parquet = |source| LakeError::Parquet {
                 location: location.clone(),
                 source,

@@ -169,9 +169,7 @@ impl Storage {
     pub async fn get(&self, key: &str) -> Result<Option<Bytes>, LakeError> {
         let url = self.url_of(key);
         match self.store.get(&self.path(key)).await {
-            Ok(found) => Ok(Some(
-                found.bytes().await.map_err(|e| store_error(&url, e))?,
-            )),
+            Ok(found) => Ok(Some(found.bytes().await.map_err(|e| store_error(&url, e))?)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(source) => Err(store_error(&url, source)),
         }

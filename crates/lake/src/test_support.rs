@@ -52,9 +52,15 @@ pub fn s3_lake(test: &str) -> Option<S3Lake> {
         ),
         settings: vec![
             ("aws_endpoint_url_s3".into(), endpoint.clone()),
-            ("aws_allow_http".into(), endpoint.starts_with("http:").to_string()),
+            (
+                "aws_allow_http".into(),
+                endpoint.starts_with("http:").to_string(),
+            ),
             ("aws_region".into(), "us-east-1".into()),
-            ("aws_access_key_id".into(), var("SOUNDALIKE_TEST_S3_ACCESS_KEY_ID")),
+            (
+                "aws_access_key_id".into(),
+                var("SOUNDALIKE_TEST_S3_ACCESS_KEY_ID"),
+            ),
             (
                 "aws_secret_access_key".into(),
                 var("SOUNDALIKE_TEST_S3_SECRET_ACCESS_KEY"),

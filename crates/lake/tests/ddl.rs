@@ -17,7 +17,12 @@ fn parse_ddl(text: &str, engine: Engine) -> Vec<(String, Vec<(String, String)>)>
         if head.starts_with("CREATE DATABASE") {
             continue;
         }
-        let name = head.rsplit('.').next().unwrap().trim_matches(['`', '"']).to_string();
+        let name = head
+            .rsplit('.')
+            .next()
+            .unwrap()
+            .trim_matches(['`', '"'])
+            .to_string();
         let mut columns = Vec::new();
         for column in lines.by_ref() {
             if column == ")" {
@@ -63,7 +68,9 @@ async fn ddl_matches_the_parquet_schema_of_written_files() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
     let day = Partition::parse("2026-01-02").unwrap();
-    let catalog = soundalike_sources::dataset::import_bundled().unwrap().catalog;
+    let catalog = soundalike_sources::dataset::import_bundled()
+        .unwrap()
+        .catalog;
     lake.write_catalog(day, &catalog).await.unwrap();
     for engine in [Engine::Athena, Engine::Spark, Engine::Trino] {
         let text = ddl(engine, "s3://bucket/lake", "soundalike");
@@ -94,7 +101,10 @@ async fn ddl_matches_the_parquet_schema_of_written_files() {
             }
         }
         if engine == Engine::Athena {
-            assert_eq!(text.matches("PARTITIONED BY (`dt` string)").count(), TABLES.len());
+            assert_eq!(
+                text.matches("PARTITIONED BY (`dt` string)").count(),
+                TABLES.len()
+            );
         }
     }
 }

@@ -44,7 +44,9 @@ async fn duckdb_reads_the_lake_from_a_folder_and_from_s3() {
     if !duckdb_available() {
         return;
     }
-    let catalog = soundalike_sources::dataset::import_bundled().unwrap().catalog;
+    let catalog = soundalike_sources::dataset::import_bundled()
+        .unwrap()
+        .catalog;
     let day = Partition::parse("2026-01-02").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut targets = vec![(
@@ -86,6 +88,9 @@ async fn duckdb_reads_the_lake_from_a_folder_and_from_s3() {
         assert_eq!(seen["artist_name"], artist.name.as_str(), "{root}");
         assert_eq!(seen["popularity_sum"], popularity, "{root}");
         let got = seen["danceability_avg"].as_f64().unwrap();
-        assert!((got - dance_avg).abs() < 1e-5, "{root}: {got} vs {dance_avg}");
+        assert!(
+            (got - dance_avg).abs() < 1e-5,
+            "{root}: {got} vs {dance_avg}"
+        );
     }
 }

@@ -110,7 +110,10 @@ async fn uncommitted_files_are_invisible_and_incomplete_days_are_not_latest() {
         lake.write_catalog(day, &small_catalog()).await.unwrap();
         // A writer died after its data file, before the manifest: the partition does not exist.
         let later = Partition::parse("2026-02-01").unwrap();
-        let orphan = format!("{}/part-0123.zstd.parquet", Lake::partition_key("tracks", later));
+        let orphan = format!(
+            "{}/part-0123.zstd.parquet",
+            Lake::partition_key("tracks", later)
+        );
         lake.storage().put(&orphan, "half".into()).await.unwrap();
         assert_eq!(lake.partitions("tracks").await.unwrap(), vec![day]);
         assert!(matches!(
@@ -119,7 +122,9 @@ async fn uncommitted_files_are_invisible_and_incomplete_days_are_not_latest() {
         ));
         // Only one table of a newer day is committed (a run died after its first table).
         let batches = soundalike_lake::catalog_batches(&small_catalog());
-        lake.write_table("artists", later, &batches[0]).await.unwrap();
+        lake.write_table("artists", later, &batches[0])
+            .await
+            .unwrap();
         assert_eq!(lake.latest_complete_partition().await.unwrap(), Some(day));
         assert_eq!(lake.read_catalog(None).await.unwrap(), small_catalog());
     }

@@ -178,7 +178,10 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     let (import_report, imported) = (imported.report, imported.catalog);
     let (lake_bytes, lake) = blocking(move || {
         let runtime = tokio::runtime::Handle::current();
-        (runtime.block_on(lake.write_catalog(partition, &imported)), lake)
+        (
+            runtime.block_on(lake.write_catalog(partition, &imported)),
+            lake,
+        )
     })
     .await?;
     let lake_bytes = lake_bytes?;
