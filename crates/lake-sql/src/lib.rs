@@ -156,6 +156,10 @@ pub fn format_batches(
 ) -> Result<String, SqlError> {
     use datafusion::arrow::{csv, json, util::pretty};
     Ok(match format {
+        // No rows still prints the header.
+        Format::Table if batches.is_empty() => {
+            pretty::pretty_format_batches(&[RecordBatch::new_empty(schema.clone())])?.to_string()
+        }
         Format::Table => pretty::pretty_format_batches(batches)?.to_string(),
         Format::Json => {
             let mut writer = json::ArrayWriter::new(Vec::new());
