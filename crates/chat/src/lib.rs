@@ -17,7 +17,7 @@ use soundalike_recommend::{Answer, RecommendError, Recommendation, Recommender};
 pub use intent::Intent;
 
 /// The language replies are worded in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     /// Korean (Kakao's default).
     Ko,
@@ -228,7 +228,8 @@ impl Default for EngineConfig {
 #[derive(Clone)]
 pub struct Engine {
     recommender: Arc<Recommender>,
-    config: EngineConfig,
+    // Shared so that a clone per request allocates nothing.
+    config: Arc<EngineConfig>,
 }
 
 impl Engine {
@@ -236,7 +237,7 @@ impl Engine {
     pub fn new(recommender: Arc<Recommender>, config: EngineConfig) -> Self {
         Self {
             recommender,
-            config,
+            config: Arc::new(config),
         }
     }
 
@@ -254,22 +255,66 @@ impl Engine {
         lang: Option<Lang>,
     ) -> Result<Reply, RecommendError> {
         let lang = lang.unwrap_or_else(|| Lang::guess(utterance));
+        self.respond(self.understand(utterance), lang)
+    }
+
+    /// What an utterance asks for, with the artist resolved: cheap (no reply is built), so a
+    /// channel may look up an answer it already rendered for the same artist.
+    pub fn understand(&self, utterance: &str) -> Understood {
         let candidates = match intent::parse(utterance) {
-            Intent::Help => return Ok(Reply::help(lang)),
+            Intent::Help => return Understood::Help,
             Intent::Artist(candidates) => candidates,
         };
         // The first candidate that names an artist exactly wins; otherwise the most cleaned-up
         // one is resolved forgivingly (typos), which also yields suggestions.
         let exact = candidates.iter().find_map(|c| {
             let entry = self.recommender.find_exact(c)?;
-            Some((c.as_str(), Resolution::Found { entry, exact: true }))
+            Some((c.clone(), Resolution::Found { entry, exact: true }))
         });
-        let last = candidates.last().map(String::as_str).unwrap_or(utterance);
-        let (query, resolution) = exact.unwrap_or_else(|| (last, self.recommender.resolve(last)));
+        let (query, resolution) = exact.unwrap_or_else(|| {
+            let last = candidates.last().map(String::as_str).unwrap_or(utterance);
+            (last.to_string(), self.recommender.resolve(last))
+        });
+        Understood::Artist { query, resolution }
+    }
+
+    /// The reply to what [`Engine::understand`] found.
+    pub fn respond(&self, understood: Understood, lang: Lang) -> Result<Reply, RecommendError> {
+        let (query, resolution) = match understood {
+            Understood::Help => return Ok(Reply::help(lang)),
+            Understood::Artist { query, resolution } => (query, resolution),
+        };
         let answer =
             self.recommender
-                .answer(query, resolution, &self.config.algorithm, self.config.k)?;
+                .answer(&query, resolution, &self.config.algorithm, self.config.k)?;
         Ok(Reply::from_answer(answer, lang, self.config.cards))
+    }
+}
+
+/// An utterance understood: help, or an artist query with its resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Understood {
+    /// The person asked how to use the bot.
+    Help,
+    /// An artist query.
+    Artist {
+        /// The part of the utterance that names the artist.
+        query: String,
+        /// Which artist it names, if any.
+        resolution: Resolution,
+    },
+}
+
+impl Understood {
+    /// The artist (its position in the recommender's snapshot) when the query named one.
+    pub fn artist(&self) -> Option<usize> {
+        match self {
+            Understood::Artist {
+                resolution: Resolution::Found { entry, .. },
+                ..
+            } => Some(*entry),
+            _ => None,
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 use std::collections::HashMap;
+use std::sync::RwLock;
 
 use soundalike_core::names::loose_key;
 use soundalike_core::{NameIndex, Resolution, spotify_track_url};
@@ -133,7 +134,13 @@ pub struct Recommender {
     marts: HashMap<String, Vec<Vec<Neighbour>>>,
     /// (algorithm, version) of the marts loaded, sorted.
     versions: Vec<(String, i64)>,
+    /// Forgiving resolutions already worked out, by query: the same typo or unknown name comes
+    /// again and again, and the typo search is the costliest part of an answer.
+    forgiven: RwLock<HashMap<String, Resolution>>,
 }
+
+/// Forgiving resolutions remembered at most per snapshot (user input is unbounded).
+const FORGIVEN_MAX: usize = 16_384;
 
 impl Recommender {
     /// Load the snapshot from the store.
@@ -182,6 +189,7 @@ impl Recommender {
             tracks,
             marts,
             versions,
+            forgiven: RwLock::default(),
         })
     }
 
@@ -224,7 +232,19 @@ impl Recommender {
     /// Resolve what a person typed: an alias counts as exact, then the forgiving name index
     /// (loose match, typos, suggestions).
     pub fn resolve(&self, query: &str) -> Resolution {
-        self.index.resolve(self.unalias(query), MAX_SUGGESTIONS)
+        let query = self.unalias(query);
+        if let Some(entry) = self.index.find_exact(query) {
+            return Resolution::Found { entry, exact: true };
+        }
+        if let Some(known) = self.forgiven.read().expect("forgiven lock").get(query) {
+            return known.clone();
+        }
+        let resolution = self.index.resolve(query, MAX_SUGGESTIONS);
+        let mut forgiven = self.forgiven.write().expect("forgiven lock");
+        if forgiven.len() < FORGIVEN_MAX {
+            forgiven.insert(query.to_string(), resolution.clone());
+        }
+        resolution
     }
 
     /// Resolve `query` and answer with up to `k` similar artists from `algorithm`'s mart.

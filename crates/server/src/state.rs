@@ -9,6 +9,7 @@ use soundalike_recommend::Recommender;
 use soundalike_store::Store;
 
 use crate::metrics::Metrics;
+use crate::routes::RenderedAnswers;
 
 /// A secret value: compared in constant time, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -111,7 +112,8 @@ impl Default for ServerConfig {
 struct Inner {
     config: ServerConfig,
     metrics: Metrics,
-    engine: RwLock<Option<Engine>>,
+    // The engine and the Kakao answers rendered from its snapshot change together.
+    engine: RwLock<Option<(Engine, Arc<RenderedAnswers>)>>,
     http: reqwest::Client,
 }
 
@@ -159,12 +161,19 @@ impl AppState {
 
     /// The engine, once ready.
     pub fn engine(&self) -> Option<Engine> {
+        self.snapshot().map(|(engine, _)| engine)
+    }
+
+    /// The engine with the Kakao answers already rendered from its snapshot.
+    pub(crate) fn snapshot(&self) -> Option<(Engine, Arc<RenderedAnswers>)> {
         self.inner.engine.read().expect("engine lock").clone()
     }
 
-    /// Install (or replace) the engine: the service is ready from now on.
+    /// Install (or replace) the engine: the service is ready from now on. Answers rendered from
+    /// the previous snapshot are dropped with it.
     pub fn set_engine(&self, engine: Engine) {
-        *self.inner.engine.write().expect("engine lock") = Some(engine);
+        *self.inner.engine.write().expect("engine lock") =
+            Some((engine, Arc::new(RenderedAnswers::default())));
     }
 
     /// Load the recommender from a store and install an engine over it.
