@@ -19,6 +19,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod ann;
 pub mod hybrid;
 pub mod kernel;
 pub mod profile;
