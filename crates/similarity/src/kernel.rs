@@ -49,6 +49,12 @@ impl Matrix {
         &self.data[i * self.dim..(i + 1) * self.dim]
     }
 
+    /// Append one row.
+    pub fn push_row(&mut self, row: &[f32]) {
+        assert_eq!(row.len(), self.dim, "row length must be dim");
+        self.data.extend_from_slice(row);
+    }
+
     fn gather(&self, rows: &[usize]) -> Matrix {
         let mut data = Vec::with_capacity(rows.len() * self.dim);
         for &r in rows {
@@ -97,6 +103,22 @@ impl Embedding {
             candidates: None,
             valid,
         }
+    }
+
+    /// Append an artist (for [`crate::incremental::insert`]): its query-side and candidate-side
+    /// rows (the same slice for a symmetric embedding).
+    pub fn push(&mut self, query: &[f32], candidate: &[f32], valid: bool) {
+        match &mut self.candidates {
+            Some(c) => c.push_row(candidate),
+            None if query == candidate => {}
+            None => {
+                let mut c = self.queries.clone();
+                c.push_row(candidate);
+                self.candidates = Some(c);
+            }
+        }
+        self.queries.push_row(query);
+        self.valid.push(valid);
     }
 
     /// The candidate-side matrix.

@@ -21,6 +21,7 @@
 
 pub mod ann;
 pub mod hybrid;
+pub mod incremental;
 pub mod kernel;
 pub mod profile;
 pub mod seed;
