@@ -9,11 +9,11 @@
 //!     `kernel::top_k_all`. With Q > 0, only the first Q rows query all N (`top_k_among`).
 //!     Prints one JSON object (best of --repeat); with --ids-out writes the neighbour ids
 //!     (queries × k, u32 LE), for the recall check against FAISS.
-//! bench_kernel ann  --data FILE --d D [--k 10] [--threads 2] [--queries Q] [--m 16]
-//!                   [--ef-construction 100] [--ef 16,32,64] [--ids-out PREFIX]
-//!     Builds the HNSW index (`ann::Hnsw`, squared L2) over all N rows, timed, then searches
-//!     the first Q rows (all when 0) once per `--ef` value, timed; a query's own row is dropped
-//!     from its k + 1 hits. Prints one JSON object; with --ids-out writes PREFIX.<ef> per value.
+//! bench_kernel ann  --data FILE --d D [--k 10] [--threads 2] [--queries Q] [--lists 0]
+//!                   [--iterations 8] [--probes 8,16,32,64] [--ids-out PREFIX]
+//!     Builds the IVF index (`ann::Ivf`, squared L2; 0 lists = 4·√N) over all N rows, timed,
+//!     then searches the first Q rows (all when 0) once per `--probes` value, timed, each query
+//!     skipping its own row. Prints one JSON object; with --ids-out writes PREFIX.<probes>.
 //! ```
 //!
 //! Squared L2 through the Dot kernel: `‖x − y‖² = ‖x‖² − (2⟨x,y⟩ − ‖y‖²)`, and `‖x‖²` is constant
@@ -24,7 +24,7 @@
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use soundalike_similarity::ann::{Hnsw, Params, Space};
+use soundalike_similarity::ann::{Ivf, Params, Space};
 use soundalike_similarity::kernel::{self, Embedding, Matrix, Metric};
 
 /// splitmix64: tiny, fast, and good enough for benchmark data.
@@ -156,53 +156,44 @@ fn ann(args: &Args) -> std::io::Result<()> {
         q => q.min(n),
     };
     let params = Params {
-        m: args.num("--m", Some(Params::default().m)),
-        ef_construction: args.num("--ef-construction", Some(Params::default().ef_construction)),
+        lists: args.num("--lists", Some(Params::default().lists)),
+        iterations: args.num("--iterations", Some(Params::default().iterations)),
         ..Params::default()
     };
-    let efs: Vec<usize> = args
-        .get("--ef")
-        .unwrap_or("16,32,64")
+    let probes: Vec<usize> = args
+        .get("--probes")
+        .unwrap_or("8,16,32,64")
         .split(',')
-        .map(|v| v.trim().parse().expect("--ef: numbers"))
+        .map(|v| v.trim().parse().expect("--probes: numbers"))
         .collect();
-    let q_rows = data[..queries * d].to_vec();
+    let q_rows = Matrix::new(data[..queries * d].to_vec(), d);
     let start = Instant::now();
-    let index = Hnsw::build(data, d, Space::L2, params);
+    let index = Ivf::build(Matrix::new(data, d), Space::L2, &params);
     let build = start.elapsed().as_secs_f64();
     let mut runs = Vec::new();
-    for &ef in &efs {
+    for &p in &probes {
         let start = Instant::now();
-        let hits = index.search_many(&q_rows, k + 1, ef);
+        let lists = index.search_many(&q_rows, k, p, &|q| Some(q));
         let seconds = start.elapsed().as_secs_f64();
-        let lists: Vec<Vec<u32>> = hits
-            .into_iter()
-            .enumerate()
-            .map(|(q, h)| {
-                let mut ids: Vec<u32> = h
-                    .into_iter()
-                    .map(|(i, _)| i)
-                    .filter(|&i| i as usize != q)
-                    .collect();
-                ids.truncate(k);
-                ids
-            })
-            .collect();
         if let Some(prefix) = args.get("--ids-out") {
-            assert!(lists.iter().all(|l| l.len() == k.min(n - 1)));
-            write_ids(&format!("{prefix}.{ef}"), &lists)?;
+            let ids: Vec<Vec<u32>> = lists
+                .iter()
+                .map(|l| l.iter().map(|nb| nb.index).collect())
+                .collect();
+            assert!(ids.iter().all(|l| l.len() == k.min(n - 1)));
+            write_ids(&format!("{prefix}.{p}"), &ids)?;
         }
         runs.push(format!(
-            "{{\"ef\":{ef},\"seconds\":{seconds:.6},\"queries_per_s\":{:.1}}}",
+            "{{\"probes\":{p},\"seconds\":{seconds:.6},\"queries_per_s\":{:.1}}}",
             queries as f64 / seconds
         ));
     }
     println!(
-        "{{\"method\":\"hnsw\",\"n\":{n},\"queries\":{queries},\"d\":{d},\"k\":{k},\"threads\":{threads},\
-         \"m\":{},\"ef_construction\":{},\"build_seconds\":{build:.3},\"index_mib\":{:.1},\
+        "{{\"method\":\"ivf\",\"n\":{n},\"queries\":{queries},\"d\":{d},\"k\":{k},\"threads\":{threads},\
+         \"lists\":{},\"iterations\":{},\"build_seconds\":{build:.3},\"index_mib\":{:.1},\
          \"runs\":[{}],\"peak_rss_kib\":{}}}",
-        params.m,
-        params.ef_construction,
+        index.lists(),
+        params.iterations,
         index.memory_bytes() as f64 / (1 << 20) as f64,
         runs.join(","),
         peak_rss_kib()

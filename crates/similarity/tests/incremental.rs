@@ -55,7 +55,11 @@ fn inserted_artist_matches_full_recompute() {
         .filter(|l| l.iter().any(|n| n.index as usize == held))
         .count();
     assert!(entered >= 3, "held-out artist entered {entered} lists");
-    assert_eq!(changed.len(), entered + 1, "changed: the new list plus each list it entered");
+    assert_eq!(
+        changed.len(),
+        entered + 1,
+        "changed: the new list plus each list it entered"
+    );
 
     // Against a refit that includes the artist (what a nightly full run would give): the model
     // moves a little (IDF, moments, basis), so lists agree mostly, not exactly.
@@ -63,7 +67,10 @@ fn inserted_artist_matches_full_recompute() {
     let (mut same, mut total) = (0usize, 0usize);
     for (a, b) in lists.iter().zip(&refit) {
         total += b.len();
-        same += a.iter().filter(|x| b.iter().any(|y| y.index == x.index)).count();
+        same += a
+            .iter()
+            .filter(|x| b.iter().any(|y| y.index == x.index))
+            .count();
     }
     let overlap = same as f64 / total as f64;
     eprintln!("overlap with a full refit: {overlap:.4}");
