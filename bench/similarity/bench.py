@@ -166,13 +166,15 @@ def suite(a):
                 runs["faiss"].append(run_json(
                     [py, me, "faiss", data, str(d), str(a.k), str(a.threads), str(inner),
                      str(nq if nq < n else 0), ids["faiss"]], a.timeout))
-            if n in a.ann_sizes:
-                row["ann"] = run_ann(a, data, n, d, nq, ids["soundalike"], runs["soundalike"])
+            ann = (run_ann(a, data, n, d, nq, ids["soundalike"], runs["soundalike"])
+                   if n in a.ann_sizes else None)
             if n in a.duckdb_sizes:
                 runs["duckdb"] = [run_json(
                     [py, me, "duckdb", data, str(d), str(a.k), str(a.threads), "1",
                      ids["duckdb"]], a.timeout)]
             row = {"n": n, "d": d, "queries": nq, "pairs": nq * n, "methods": {}}
+            if ann is not None:
+                row["ann"] = ann
             for m, rs in runs.items():
                 ok = [r for r in rs if "error" not in r]
                 if not ok:
