@@ -85,6 +85,9 @@ pub struct PipelineRunArgs {
     /// Neighbours kept per artist [default: 10].
     #[arg(short, long, env = "SOUNDALIKE_K")]
     pub k: Option<usize>,
+    /// From this many artists on, approximate (IVF) instead of exact top-k [default: 1000000].
+    #[arg(long, env = "SOUNDALIKE_ANN_THRESHOLD")]
+    pub ann_threshold: Option<usize>,
     /// Lake partition day, YYYY-MM-DD [default: today, UTC].
     #[arg(long)]
     pub date: Option<String>,

@@ -13,6 +13,7 @@ pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     pub algorithm: Option<String>,
     pub k: Option<usize>,
+    pub ann_threshold: Option<usize>,
     pub addr: Option<std::net::SocketAddr>,
     pub kakao_secret_header: Option<String>,
     pub kakao_secret: Option<String>,
@@ -27,6 +28,7 @@ impl std::fmt::Debug for FileSettings {
             .field("data_dir", &self.data_dir)
             .field("algorithm", &self.algorithm)
             .field("k", &self.k)
+            .field("ann_threshold", &self.ann_threshold)
             .field("addr", &self.addr)
             .field("kakao_secret_header", &self.kakao_secret_header)
             .field("kakao_secret", &self.kakao_secret.as_ref().map(|_| "***"))
@@ -42,6 +44,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub algorithm: Option<String>,
     pub k: usize,
+    /// From this many artists on, similarity uses the IVF index instead of exact top-k.
+    pub ann_threshold: usize,
     /// The file's server settings; flags and env override them in `commands::serve`.
     pub file: FileSettings,
 }
@@ -63,6 +67,9 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("soundalike-data")),
             algorithm: file.algorithm.clone(),
             k: file.k.unwrap_or(DEFAULT_K),
+            ann_threshold: file
+                .ann_threshold
+                .unwrap_or(soundalike_similarity::ann::DEFAULT_THRESHOLD),
             file,
         })
     }

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use soundalike_core::Catalog;
 use soundalike_lake::{Lake, Partition};
-use soundalike_similarity::{Algorithm, Neighbour, Profiles, kernel};
+use soundalike_similarity::ann::Strategy;
+use soundalike_similarity::{Algorithm, Neighbour, Profiles};
 use soundalike_sources::dataset::{self, BadRow, ImportReport};
 use soundalike_store::{Mart, MartRow, Store};
 
@@ -57,6 +58,8 @@ pub struct Options {
     pub algorithms: Vec<Algorithm>,
     /// Neighbours per artist.
     pub k: usize,
+    /// Exact or approximate top-k, by catalog size.
+    pub strategy: Strategy,
     /// Lake partition to write.
     pub partition: Partition,
     /// Draw progress on the terminal.
@@ -203,9 +206,17 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     for &algorithm in &options.algorithms {
         let stage = format!("similarity ({algorithm})");
         stages.start(&stage);
-        let (c, p, k) = (catalog.clone(), profiles.clone(), options.k);
+        let (c, p, k, strategy) = (
+            catalog.clone(),
+            profiles.clone(),
+            options.k,
+            options.strategy,
+        );
         let mart = blocking(move || {
-            let lists = kernel::top_k_all(&algorithm.embed(&p), k);
+            let embedding = algorithm.embed(&p);
+            let method = strategy.method(&embedding);
+            tracing::info!(%algorithm, ?method, "top-k");
+            let lists = strategy.top_k_all(&embedding, k);
             to_mart(&c, algorithm, k, &lists)
         })
         .await?;

@@ -172,6 +172,7 @@ async fn a_person_types_an_artist_and_sees_similar_artist_cards() {
         store_path: dir.path().join("soundalike.sqlite"),
         algorithms: vec![soundalike_similarity::Algorithm::DEFAULT],
         k: 10,
+        strategy: Default::default(),
         partition: soundalike_lake::Partition::today(),
         progress: false,
     };

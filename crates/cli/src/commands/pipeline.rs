@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde_json::json;
 use soundalike_lake::Partition;
 use soundalike_pipeline::{Input, Options, Summary};
+use soundalike_similarity::ann::Strategy;
 
 use crate::cli::PipelineRunArgs;
 use crate::settings::Settings;
@@ -32,6 +33,10 @@ pub fn options(settings: &Settings, args: &PipelineRunArgs) -> anyhow::Result<Op
         store_path: settings.store_path(),
         algorithms: super::algorithms(&algorithm)?,
         k: args.k.unwrap_or(settings.k),
+        strategy: Strategy {
+            threshold: args.ann_threshold.unwrap_or(settings.ann_threshold),
+            ..Strategy::default()
+        },
         partition,
         progress: std::io::stderr().is_terminal(),
     })

@@ -74,6 +74,10 @@ fn first_build(settings: &Settings) -> Options {
         algorithms: Algorithm::ALL.to_vec(),
         // Chat answers show up to the engine's k neighbours: build at least that many.
         k: settings.k.max(EngineConfig::default().k),
+        strategy: soundalike_similarity::ann::Strategy {
+            threshold: settings.ann_threshold,
+            ..Default::default()
+        },
         partition: Partition::today(),
         progress: std::io::stderr().is_terminal(),
     }

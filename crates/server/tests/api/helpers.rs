@@ -22,6 +22,7 @@ fn data_dir() -> &'static PathBuf {
             store_path: dir.join("soundalike.sqlite"),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,
+            strategy: Default::default(),
             partition: soundalike_lake::Partition::today(),
             progress: false,
         };

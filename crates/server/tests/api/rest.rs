@@ -247,6 +247,7 @@ async fn a_new_publish_reaches_a_running_server() {
             store_path: dir.path().join("store.sqlite"),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,
+            strategy: Default::default(),
             partition: soundalike_lake::Partition::today(),
             progress: false,
         })
