@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Kakao skill endpoint under load, side by side with /healthz of the same server in the same run.
 #   bench/kakao.sh [SECONDS] [CONNECTIONS] [ROUNDS]   (defaults 10 s, 64 connections, 3 rounds; needs wrk)
+#   SOUNDALIKE_BIN=path/to/soundalike bench/kakao.sh  (measure that binary instead of building one)
 # Each round runs /healthz, then the Kakao endpoint with a few popular queries ("hot": the same
 # artists again and again, typos and Korean aliases included), then with 2,000 different artists
 # from the bundled data ("wide"). Rounds interleave so machine noise hits all three alike.
@@ -11,8 +12,9 @@ seconds="${1:-10}"
 connections="${2:-64}"
 rounds="${3:-3}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
-cargo build --release --quiet -p soundalike
-bin="${CARGO_TARGET_DIR:-target}/release/soundalike"
+# SOUNDALIKE_BIN measures an already built binary (e.g. one kept from an earlier commit).
+if [ -z "${SOUNDALIKE_BIN:-}" ]; then cargo build --release --quiet -p soundalike; fi
+bin="${SOUNDALIKE_BIN:-${CARGO_TARGET_DIR:-target}/release/soundalike}"
 work="$(mktemp -d)"
 port=18282
 "$bin" --data-dir "$work/data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
