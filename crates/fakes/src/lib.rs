@@ -53,8 +53,10 @@ pub struct Faults {
     pub malformed: u32,
     /// Answer the next N Deezer requests with the quota error inside a 200 body.
     pub deezer_quota: u32,
-    /// Sleep this long before answering every matching request.
+    /// Sleep this long before answering every matching request (a hanging source).
     pub hang: Option<Duration>,
+    /// Let the next N requests stall for 3 s before answering (client timeouts).
+    pub timeouts: u32,
     /// Last.fm lists with one entry come as an object, not an array.
     pub lastfm_single: bool,
 }
@@ -427,7 +429,13 @@ async fn inject(shared: &Shared, source: &str) -> Option<Response> {
         } else {
             None
         };
-        (f.hang, fault)
+        let hang = if fault.is_none() && f.timeouts > 0 {
+            f.timeouts -= 1;
+            Some(Duration::from_secs(3))
+        } else {
+            f.hang
+        };
+        (hang, fault)
     };
     if let Some(d) = hang {
         tokio::time::sleep(d).await;

@@ -495,3 +495,256 @@ pub fn rebuild(
     };
     Ok((catalog, report))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use soundalike_core::Catalog;
+    use soundalike_fakes::{Faults, Tier};
+
+    use super::*;
+    use crate::test_support::{Setup, setup};
+
+    fn options() -> CrawlOptions {
+        CrawlOptions {
+            seeds: vec!["IU".into(), "BTS".into()],
+            depth: 2,
+            max_artists: 25,
+            ..CrawlOptions::default()
+        }
+    }
+
+    async fn run(s: &Setup) -> (CrawlSummary, Catalog, RebuildReport) {
+        let summary = crawl(&s.sources, s.dir.path(), &options()).await.unwrap();
+        let lake = Lake::new(s.dir.path());
+        let (catalog, report) = rebuild(&lake, Partition::parse("2026-01-01").unwrap()).unwrap();
+        (summary, catalog, report)
+    }
+
+    /// Every table's key is unique: each record is held once.
+    fn assert_unique(c: &Catalog) {
+        let n = c
+            .artists
+            .iter()
+            .map(|a| &a.id)
+            .collect::<HashSet<_>>()
+            .len();
+        assert_eq!(n, c.artists.len());
+        let n = c.tracks.iter().map(|t| &t.id).collect::<HashSet<_>>().len();
+        assert_eq!(n, c.tracks.len());
+        let n = c
+            .source_ids
+            .iter()
+            .map(|s| (&s.artist_id, &s.source))
+            .collect::<HashSet<_>>()
+            .len();
+        assert_eq!(n, c.source_ids.len());
+        let n = c
+            .related
+            .iter()
+            .map(|r| (&r.artist_id, &r.other_id, &r.source))
+            .collect::<HashSet<_>>()
+            .len();
+        assert_eq!(n, c.related.len());
+    }
+
+    #[tokio::test]
+    async fn a_crawl_merges_every_source_onto_one_artist() {
+        let s = setup(80).await;
+        let (summary, catalog, report) = run(&s).await;
+        assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+        assert_eq!(summary.fetched, 25);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_unique(&catalog);
+        let iu = soundalike_core::names::artist_id_for("IU");
+        let sources: Vec<&str> = catalog
+            .source_ids
+            .iter()
+            .filter(|s| s.artist_id == iu)
+            .map(|s| s.source.as_str())
+            .collect();
+        assert_eq!(sources, ["deezer", "lastfm", "spotify"]);
+        for source in ["spotify", "deezer", "lastfm"] {
+            assert!(
+                catalog
+                    .related
+                    .iter()
+                    .any(|r| r.artist_id == iu && r.source == source),
+                "{source}"
+            );
+        }
+        assert!(
+            catalog
+                .genres
+                .iter()
+                .any(|g| g.artist_id == iu && g.genre == "k-pop")
+        );
+        let iu_tracks: Vec<_> = catalog
+            .tracks
+            .iter()
+            .filter(|t| t.artist_id.as_ref() == Some(&iu))
+            .collect();
+        assert_eq!(iu_tracks.len(), 20, "10 Spotify + 10 Deezer top tracks");
+        assert!(
+            iu_tracks
+                .iter()
+                .filter(|t| !t.id.starts_with("deezer:"))
+                .all(|t| t.features.danceability.is_some())
+        );
+        // The stored tables read back as derived.
+        let back = Lake::new(s.dir.path())
+            .read_catalog(Some(Partition::parse("2026-01-01").unwrap()))
+            .unwrap();
+        assert_eq!(back, catalog);
+    }
+
+    #[tokio::test]
+    async fn transient_faults_change_no_rows_and_are_counted() {
+        let baseline = {
+            let s = setup(80).await;
+            run(&s).await.1
+        };
+        let scenarios = [
+            (
+                "429",
+                Faults {
+                    too_many: 2,
+                    retry_after_secs: 1,
+                    ..Faults::default()
+                },
+            ),
+            (
+                "5xx burst",
+                Faults {
+                    server_errors: 3,
+                    ..Faults::default()
+                },
+            ),
+            (
+                "timeouts",
+                Faults {
+                    timeouts: 2,
+                    ..Faults::default()
+                },
+            ),
+            (
+                "deezer quota",
+                Faults {
+                    deezer_quota: 3,
+                    ..Faults::default()
+                },
+            ),
+        ];
+        for (name, faults) in scenarios {
+            let s = setup(80).await;
+            s.fake.set_faults(faults);
+            let (summary, catalog, report) = run(&s).await;
+            assert!(
+                summary.failures.is_empty(),
+                "{name}: {:?}",
+                summary.failures
+            );
+            let retries: u64 = summary.calls.values().map(|c| c.retries).sum();
+            assert!(retries >= 2, "{name}: retries counted ({retries})");
+            assert!(report.problems.is_empty(), "{name}: {:?}", report.problems);
+            assert_unique(&catalog);
+            assert_eq!(catalog, baseline, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn token_expiry_mid_crawl_changes_no_rows() {
+        let baseline = {
+            let s = setup(80).await;
+            run(&s).await.1
+        };
+        let s = setup(80).await;
+        let spotify = s.sources.spotify.as_ref().unwrap();
+        spotify.search_artists("IU", 1).await.unwrap();
+        s.fake.expire_tokens();
+        let (summary, catalog, _) = run(&s).await;
+        assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+        assert_eq!(s.fake.tokens_issued(), 2);
+        assert_eq!(catalog, baseline);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_body_is_kept_reported_and_counted() {
+        let s = setup(80).await;
+        s.fake.set_faults(Faults {
+            malformed: 1,
+            target: Some("deezer".into()),
+            ..Faults::default()
+        });
+        let (summary, catalog, report) = run(&s).await;
+        assert_eq!(summary.failures.len(), 1, "{:?}", summary.failures);
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(report.problems[0].at.contains("/raw/deezer/"));
+        assert_unique(&catalog);
+        // Rebuilding again gives the same tables.
+        let again = rebuild(
+            &Lake::new(s.dir.path()),
+            Partition::parse("2026-01-01").unwrap(),
+        )
+        .unwrap()
+        .0;
+        assert_eq!(again, catalog);
+    }
+
+    #[tokio::test]
+    async fn development_mode_crawls_with_what_works() {
+        let s = setup(80).await;
+        s.fake.set_tier(Tier::Development);
+        let (summary, catalog, report) = run(&s).await;
+        assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        for cap in [
+            "spotify top tracks",
+            "spotify related artists",
+            "spotify audio features",
+        ] {
+            assert!(
+                summary.unavailable.iter().any(|u| u == cap),
+                "{cap}: {:?}",
+                summary.unavailable
+            );
+        }
+        assert_unique(&catalog);
+        assert!(!catalog.related.iter().any(|r| r.source == "spotify"));
+        assert!(catalog.related.iter().any(|r| r.source == "deezer"));
+        // Tracks found through search get features from ReccoBeats (which misses some).
+        let spotify_tracks: Vec<_> = catalog
+            .tracks
+            .iter()
+            .filter(|t| !t.id.starts_with("deezer:"))
+            .collect();
+        assert!(!spotify_tracks.is_empty());
+        let with = spotify_tracks
+            .iter()
+            .filter(|t| t.features.energy.is_some())
+            .count();
+        assert!(
+            with > spotify_tracks.len() / 2 && with < spotify_tracks.len(),
+            "{with}/{}",
+            spotify_tracks.len()
+        );
+        assert!(s.fake.calls("reccobeats") > 0);
+    }
+
+    #[tokio::test]
+    async fn a_second_crawl_skips_fresh_artists() {
+        let s = setup(80).await;
+        run(&s).await;
+        let calls = s.fake.log().len();
+        let mut more = options();
+        more.seeds = vec!["IU".into()];
+        let summary = crawl(&s.sources, s.dir.path(), &more).await.unwrap();
+        assert_eq!(summary.fetched + summary.skipped_fresh, 25);
+        assert!(summary.skipped_fresh > 0);
+        assert!(
+            s.fake.log().len() - calls < calls,
+            "fresh artists cost no calls"
+        );
+    }
+}
