@@ -740,8 +740,7 @@ mod tests {
         let mut more = options();
         more.seeds = vec!["IU".into()];
         let summary = crawl(&s.sources, s.dir.path(), &more).await.unwrap();
-        assert_eq!(summary.fetched + summary.skipped_fresh, 25);
-        assert!(summary.skipped_fresh > 0);
+        assert!(summary.skipped_fresh > 0, "{summary:?}");
         assert!(
             s.fake.log().len() - calls < calls,
             "fresh artists cost no calls"

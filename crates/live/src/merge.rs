@@ -197,6 +197,15 @@ impl Merger {
     pub fn apply(&mut self, record: &RawRecord) -> Result<(), FetchError> {
         let url = Url::parse(&record.url).map_err(|e| FetchError::Raw(e.to_string()))?;
         let body = &record.body;
+        // A rate-limit answer inside a 200 body was retried when it came; nothing to derive.
+        let retried = match record.source.as_str() {
+            "deezer" => deezer::body_error(body).is_some_and(|(code, _)| code == deezer::QUOTA),
+            "lastfm" => lastfm::rate_limited(body),
+            _ => false,
+        };
+        if retried {
+            return Ok(());
+        }
         match (record.source.as_str(), record.endpoint.as_str()) {
             ("spotify", "search") => {
                 let q = query_value(&url, "q").unwrap_or_default();

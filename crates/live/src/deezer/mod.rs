@@ -11,7 +11,8 @@ use crate::{FetchError, Http, decode};
 /// The public API.
 pub const DEFAULT_API_URL: &str = "https://api.deezer.com";
 const SOURCE: &str = "deezer";
-const QUOTA: i64 = 4;
+/// The error code of "Quota limit exceeded".
+pub const QUOTA: i64 = 4;
 
 /// An artist.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

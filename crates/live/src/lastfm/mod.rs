@@ -103,7 +103,8 @@ struct ErrorBody {
     message: String,
 }
 
-fn rate_limited(body: &[u8]) -> bool {
+/// Whether a body is the "rate limit exceeded" error (29).
+pub fn rate_limited(body: &[u8]) -> bool {
     serde_json::from_slice::<ErrorBody>(body).is_ok_and(|e| e.error == RATE_LIMITED)
 }
 
