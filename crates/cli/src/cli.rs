@@ -129,6 +129,20 @@ pub struct PipelineRunArgs {
     /// A CSV in the bundled dataset's column layout (plain or .gz) [default: the bundled data].
     #[arg(long, env = "SOUNDALIKE_DATASET")]
     pub dataset: Option<PathBuf>,
+    /// Where the catalog comes from: `dataset` (the bundled data or --dataset), `lake` (what the
+    /// lake already holds, e.g. after `ingest`), or live sources, comma-separated
+    /// (`spotify,deezer,...`: crawl from --artists first).
+    #[arg(long, default_value = "dataset", value_delimiter = ',')]
+    pub source: Vec<String>,
+    /// Seed artists for a live source, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub artists: Vec<String>,
+    /// Levels of related artists a live crawl follows.
+    #[arg(long, default_value_t = 1)]
+    pub depth: u32,
+    /// Artists a live crawl fetches at most.
+    #[arg(long, default_value_t = 100)]
+    pub max_artists: usize,
     /// Algorithm to publish (`all` for every one) [default: all].
     #[arg(long, env = "SOUNDALIKE_ALGORITHM")]
     pub algorithm: Option<String>,

@@ -338,8 +338,9 @@ pub fn embed_with(p: &Profiles, w: &Weights, basis: Option<&Basis>) -> Embedding
     };
     let n = p.len();
     let bins = era_bins();
-    let rank = if w.smooth > 0.0 {
-        w.smooth_rank.clamp(1, p.n_playlists.max(1))
+    // A catalog without playlists (live sources) has no co-occurrence basis to smooth over.
+    let rank = if w.smooth > 0.0 && p.n_playlists > 0 {
+        w.smooth_rank.clamp(1, p.n_playlists)
     } else {
         0
     };

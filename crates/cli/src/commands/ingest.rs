@@ -59,6 +59,25 @@ pub fn sources(only: Option<&[String]>, raw: Option<RawLake>) -> anyhow::Result<
 }
 
 pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let (summary, report) = crawl_into_lake(settings, &args).await?;
+    if args.json {
+        println!("{}", to_json(&summary, &report));
+    } else {
+        print_crawl(&summary);
+        print_rebuild(&report);
+    }
+    Ok(if summary.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Crawl, then derive the lake tables from the raw zone.
+pub async fn crawl_into_lake(
+    settings: &Settings,
+    args: &IngestArgs,
+) -> anyhow::Result<(CrawlSummary, RebuildReport)> {
     let lake_dir = settings.lake_dir();
     let partition = super::partition(args.date.as_deref())?;
     let sources = sources(args.source.as_deref(), Some(RawLake::new(&lake_dir)))?;
@@ -79,17 +98,7 @@ pub async fn run(settings: &Settings, args: IngestArgs) -> anyhow::Result<ExitCo
     let lake = Lake::new(&lake_dir);
     let (_, report) =
         tokio::task::spawn_blocking(move || crawl::rebuild(&lake, partition)).await??;
-    if args.json {
-        println!("{}", to_json(&summary, &report));
-    } else {
-        print_crawl(&summary);
-        print_rebuild(&report);
-    }
-    Ok(if summary.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok((summary, report))
 }
 
 pub fn rebuild(settings: &Settings, args: LakeRebuildArgs) -> anyhow::Result<ExitCode> {
