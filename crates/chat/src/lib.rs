@@ -9,10 +9,13 @@
 pub mod intent;
 pub mod kakao;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use soundalike_core::Resolution;
-use soundalike_recommend::{Answer, RecommendError, Recommendation, Recommender};
+use soundalike_recommend::{Answer, ArtistRef, RecommendError, Recommendation, Recommender};
 
 pub use intent::Intent;
 
@@ -203,6 +206,35 @@ impl Reply {
     }
 }
 
+/// Live sources for artists the store does not know (the server implements it over
+/// `soundalike_live`; the engine only sees this trait, so it stays free of HTTP).
+pub trait LiveLookup: Send + Sync {
+    /// The artist named `name` and its top tracks, when a source knows it.
+    fn lookup<'a>(&'a self, name: &'a str)
+    -> Pin<Box<dyn Future<Output = Option<ArtistRef>> + Send + 'a>>;
+    /// Queue a background crawl of the artist (and its neighbours) so the next ask can answer
+    /// with similar artists.
+    fn enqueue(&self, name: &str);
+}
+
+/// A shared [`LiveLookup`] with the time it may take per turn.
+#[derive(Clone)]
+pub struct Live {
+    /// The lookup.
+    pub lookup: Arc<dyn LiveLookup>,
+    /// Longest wait for it in one turn; past it the turn answers as if no source were set.
+    pub budget: Duration,
+}
+
+/// The default live budget: leaves a webhook's 5 s with room to spare.
+pub const LIVE_BUDGET: Duration = Duration::from_secs(3);
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live").field("budget", &self.budget).finish()
+    }
+}
+
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -212,6 +244,8 @@ pub struct EngineConfig {
     pub k: usize,
     /// How many of them channels show as cards (the rest become quick replies).
     pub cards: usize,
+    /// Live sources for unknown artists (`None`: unknown artists get suggestions).
+    pub live: Option<Live>,
 }
 
 impl Default for EngineConfig {
@@ -220,6 +254,7 @@ impl Default for EngineConfig {
             algorithm: "hybrid".into(),
             k: 10,
             cards: 5,
+            live: None,
         }
     }
 }
@@ -269,6 +304,28 @@ impl Engine {
         let answer =
             self.recommender
                 .answer(query, resolution, &self.config.algorithm, self.config.k)?;
+        let answer = match (answer, &self.config.live) {
+            (Answer::Unknown { query, suggestions }, Some(live)) => {
+                match tokio::time::timeout(live.budget, live.lookup.lookup(&query)).await {
+                    Ok(Some(artist)) => {
+                        live.lookup.enqueue(&artist.name);
+                        Answer::Found(Recommendation {
+                            query,
+                            exact: true,
+                            artist,
+                            algorithm: "live".into(),
+                            similar: Vec::new(),
+                        })
+                    }
+                    Ok(None) => Answer::Unknown { query, suggestions },
+                    Err(_) => {
+                        tracing::warn!(%query, "live sources past the budget; answering with suggestions");
+                        Answer::Unknown { query, suggestions }
+                    }
+                }
+            }
+            (answer, _) => answer,
+        };
         Ok(Reply::from_answer(answer, lang, self.config.cards))
     }
 }

@@ -4,3 +4,4 @@ mod helpers;
 mod kakao;
 mod lambda;
 mod rest;
+mod live;
