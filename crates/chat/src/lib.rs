@@ -210,8 +210,10 @@ impl Reply {
 /// `soundalike_live`; the engine only sees this trait, so it stays free of HTTP).
 pub trait LiveLookup: Send + Sync {
     /// The artist named `name` and its top tracks, when a source knows it.
-    fn lookup<'a>(&'a self, name: &'a str)
-    -> Pin<Box<dyn Future<Output = Option<ArtistRef>> + Send + 'a>>;
+    fn lookup<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Option<ArtistRef>> + Send + 'a>>;
     /// Queue a background crawl of the artist (and its neighbours) so the next ask can answer
     /// with similar artists.
     fn enqueue(&self, name: &str);
@@ -231,7 +233,9 @@ pub const LIVE_BUDGET: Duration = Duration::from_secs(3);
 
 impl std::fmt::Debug for Live {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Live").field("budget", &self.budget).finish()
+        f.debug_struct("Live")
+            .field("budget", &self.budget)
+            .finish()
     }
 }
 

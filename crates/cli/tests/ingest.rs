@@ -141,17 +141,37 @@ async fn the_pipeline_runs_from_live_sources_and_from_the_lake() {
     let fake = FakeApis::start(World::generate(100)).await;
     let dir = tempfile::tempdir().unwrap();
     let args = [
-        "pipeline", "run", "--source", "spotify,deezer,lastfm", "--artists", "IU,BTS", "--depth",
-        "2", "--max-artists", "30", "--date", DAY, "--json",
+        "pipeline",
+        "run",
+        "--source",
+        "spotify,deezer,lastfm",
+        "--artists",
+        "IU,BTS",
+        "--depth",
+        "2",
+        "--max-artists",
+        "30",
+        "--date",
+        DAY,
+        "--json",
     ];
     let summary = ok(command(&fake, dir.path(), &args).output().unwrap());
     assert!(summary["artists"].as_u64().unwrap() >= 30, "{summary}");
-    let answer = ok(command(&fake, dir.path(), &["recommend", "IU", "--json"]).output().unwrap());
-    assert!(!answer["similar"].as_array().unwrap().is_empty(), "{answer}");
-    // Downstream stages again over what the lake holds, without any source.
-    let again = ok(command(&fake, dir.path(), &["pipeline", "run", "--source", "lake", "--json"])
+    let answer = ok(command(&fake, dir.path(), &["recommend", "IU", "--json"])
         .output()
         .unwrap());
+    assert!(
+        !answer["similar"].as_array().unwrap().is_empty(),
+        "{answer}"
+    );
+    // Downstream stages again over what the lake holds, without any source.
+    let again = ok(command(
+        &fake,
+        dir.path(),
+        &["pipeline", "run", "--source", "lake", "--json"],
+    )
+    .output()
+    .unwrap());
     assert_eq!(again["artists"], summary["artists"]);
     assert_eq!(again["partition"], DAY);
 }

@@ -36,7 +36,9 @@ impl LiveArtists {
                     ..CrawlOptions::default()
                 };
                 match crawl(&crawler, &lake_dir, &options).await {
-                    Ok(s) => tracing::info!(artist = %name, fetched = s.fetched, failures = s.failures.len(), "background crawl done"),
+                    Ok(s) => {
+                        tracing::info!(artist = %name, fetched = s.fetched, failures = s.failures.len(), "background crawl done")
+                    }
                     Err(error) => tracing::warn!(artist = %name, %error, "background crawl failed"),
                 }
             }
@@ -50,7 +52,10 @@ impl LiveArtists {
             let artist = pick(&hits, name, |a| &a.name)?.clone();
             let tracks = match spotify.top_tracks(&artist.id, "US").await {
                 Ok(t) => t,
-                Err(_) => spotify.search_tracks_by(&artist.name).await.unwrap_or_default(),
+                Err(_) => spotify
+                    .search_tracks_by(&artist.name)
+                    .await
+                    .unwrap_or_default(),
             };
             return Some(ArtistRef {
                 id: artist_id_for(&artist.name).0,

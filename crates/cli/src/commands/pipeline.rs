@@ -46,7 +46,11 @@ pub async fn run(settings: &Settings, args: PipelineRunArgs) -> anyhow::Result<E
     let options = options(settings, &args)?;
     let live = !matches!(args.source.as_slice(), [one] if one == "dataset" || one == "lake");
     if live {
-        anyhow::ensure!(!args.artists.is_empty(), "--source {} needs --artists", args.source.join(","));
+        anyhow::ensure!(
+            !args.artists.is_empty(),
+            "--source {} needs --artists",
+            args.source.join(",")
+        );
         let ingest = crate::cli::IngestArgs {
             source: Some(args.source.clone()),
             artists: args.artists.clone(),

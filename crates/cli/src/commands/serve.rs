@@ -82,7 +82,8 @@ fn first_build(settings: &Settings) -> Options {
 /// Live sources for unknown artists, when any is configured in the environment.
 fn live(settings: &Settings) -> anyhow::Result<Option<soundalike_chat::Live>> {
     let lake_dir = settings.lake_dir();
-    let sources = super::ingest::sources(None, Some(soundalike_lake::raw::RawLake::new(&lake_dir)))?;
+    let sources =
+        super::ingest::sources(None, Some(soundalike_lake::raw::RawLake::new(&lake_dir)))?;
     if !sources.any() {
         return Ok(None);
     }

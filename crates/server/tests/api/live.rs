@@ -44,7 +44,10 @@ async fn an_unknown_artist_is_answered_from_live_sources() {
     assert_eq!(status, 200);
     let text = body.to_string();
     assert!(text.contains(UNKNOWN), "{text}");
-    assert!(text.contains(&format!("{UNKNOWN} song 1")), "top tracks shown: {text}");
+    assert!(
+        text.contains(&format!("{UNKNOWN} song 1")),
+        "top tracks shown: {text}"
+    );
     assert!(fake.calls("spotify") >= 2, "search and top tracks");
 }
 

@@ -3,5 +3,5 @@
 mod helpers;
 mod kakao;
 mod lambda;
-mod rest;
 mod live;
+mod rest;
