@@ -186,7 +186,7 @@ impl Merger {
         });
     }
 
-    fn from_source(&self, source: &str, source_id: &str) -> Result<ArtistId, FetchError> {
+    fn known_at(&self, source: &str, source_id: &str) -> Result<ArtistId, FetchError> {
         self.by_source
             .get(&(source.to_string(), source_id.to_string()))
             .cloned()
@@ -247,7 +247,7 @@ impl Merger {
             ("spotify", "related-artists") => {
                 let related: spotify::Related = decode("spotify", "related-artists", body)?;
                 let of = segment_after(&url, "artists").unwrap_or_default();
-                let from = self.from_source("spotify", &of)?;
+                let from = self.known_at("spotify", &of)?;
                 for (rank, a) in related.artists.iter().enumerate() {
                     let to = self.spotify_artist(a);
                     self.edge(&from, to, "spotify", rank, None);
@@ -279,7 +279,7 @@ impl Merger {
             ("deezer", "related") => {
                 let list: deezer::List<deezer::Artist> = deezer::parse("related", body)?;
                 let of = segment_after(&url, "artist").unwrap_or_default();
-                let from = self.from_source("deezer", &of)?;
+                let from = self.known_at("deezer", &of)?;
                 for (rank, a) in list.data.iter().enumerate() {
                     let to = self.artist("deezer", &a.id.to_string(), &a.name);
                     self.edge(&from, to, "deezer", rank, None);
