@@ -65,22 +65,6 @@ fn segment_after(url: &Url, after: &str) -> Option<String> {
     segments.next().map(str::to_string)
 }
 
-fn features_of(f: &spotify::AudioFeature) -> AudioFeatures {
-    AudioFeatures {
-        danceability: f.danceability,
-        energy: f.energy,
-        key: f.key,
-        loudness: f.loudness,
-        mode: f.mode,
-        speechiness: f.speechiness,
-        acousticness: f.acousticness,
-        instrumentalness: f.instrumentalness,
-        liveness: f.liveness,
-        valence: f.valence,
-        tempo: f.tempo,
-    }
-}
-
 impl Merger {
     /// An empty merger.
     pub fn new() -> Self {
@@ -256,13 +240,13 @@ impl Merger {
             ("spotify", "audio-features") => {
                 let rows: spotify::AudioFeatures = decode("spotify", "audio-features", body)?;
                 for f in rows.audio_features.iter().flatten() {
-                    self.features.insert((0, f.id.clone()), features_of(f));
+                    self.features.insert((0, f.id.clone()), f.features);
                 }
             }
             ("reccobeats", "audio-features") => {
                 let rows: reccobeats::Features = decode("reccobeats", "audio-features", body)?;
                 for f in reccobeats::to_features(rows) {
-                    self.features.insert((1, f.id.clone()), features_of(&f));
+                    self.features.insert((1, f.id.clone()), f.features);
                 }
             }
             ("deezer", "search-artist") => {

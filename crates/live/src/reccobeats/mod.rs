@@ -15,22 +15,14 @@ const SOURCE: &str = "reccobeats";
 /// Ids per call.
 pub const IDS_PER_CALL: usize = 40;
 
-/// One row.
+/// One row: the Spotify track URL and the features.
 #[derive(Debug, Clone, Deserialize)]
-#[allow(missing_docs)]
 pub struct Row {
+    /// `https://open.spotify.com/track/<id>`.
     pub href: String,
-    pub danceability: Option<f32>,
-    pub energy: Option<f32>,
-    pub key: Option<i32>,
-    pub loudness: Option<f32>,
-    pub mode: Option<i32>,
-    pub speechiness: Option<f32>,
-    pub acousticness: Option<f32>,
-    pub instrumentalness: Option<f32>,
-    pub liveness: Option<f32>,
-    pub valence: Option<f32>,
-    pub tempo: Option<f32>,
+    /// The values.
+    #[serde(flatten)]
+    pub features: soundalike_core::AudioFeatures,
 }
 
 /// `GET /audio-features?ids=`.
@@ -54,17 +46,7 @@ pub fn to_features(body: Features) -> Vec<AudioFeature> {
         .filter_map(|r| {
             Some(AudioFeature {
                 id: spotify_id(&r.href)?.to_string(),
-                danceability: r.danceability,
-                energy: r.energy,
-                key: r.key,
-                loudness: r.loudness,
-                mode: r.mode,
-                speechiness: r.speechiness,
-                acousticness: r.acousticness,
-                instrumentalness: r.instrumentalness,
-                liveness: r.liveness,
-                valence: r.valence,
-                tempo: r.tempo,
+                features: r.features,
             })
         })
         .collect()

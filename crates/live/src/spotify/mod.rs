@@ -87,20 +87,12 @@ pub struct Track {
 
 /// One audio-features row.
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-#[allow(missing_docs)]
 pub struct AudioFeature {
+    /// The track.
     pub id: String,
-    pub danceability: Option<f32>,
-    pub energy: Option<f32>,
-    pub key: Option<i32>,
-    pub loudness: Option<f32>,
-    pub mode: Option<i32>,
-    pub speechiness: Option<f32>,
-    pub acousticness: Option<f32>,
-    pub instrumentalness: Option<f32>,
-    pub liveness: Option<f32>,
-    pub valence: Option<f32>,
-    pub tempo: Option<f32>,
+    /// The values.
+    #[serde(flatten)]
+    pub features: soundalike_core::AudioFeatures,
 }
 
 /// A paging object.
