@@ -5,8 +5,9 @@
 //! neighbours are queued one level deeper, and track ids wait for audio features until a full
 //! batch (Spotify 100 per call, ReccoBeats 40) is ready. Every body goes to the raw lake first;
 //! after each artist the crawl state (queue, visited set, pending feature ids, per-artist fetch
-//! times) is written atomically to `<lake>/_crawl/state.json`. A killed run started again with
-//! the same seeds continues from that state; the tables are derived from the raw zone
+//! times) is written atomically to `<lake>/_crawl/<name>.json` (one checkpoint per crawler:
+//! `ingest`, the chat's background crawls). A killed run started again with the same seeds
+//! continues from that state; the tables are derived from the raw zone
 //! ([`rebuild`]), where a body fetched twice changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -40,6 +41,8 @@ pub struct CrawlOptions {
     /// project's per-artist pattern (search, top tracks, related, audio features for each
     /// artist), for comparison.
     pub batch: bool,
+    /// The checkpoint's name: crawlers with different names never resume each other's runs.
+    pub checkpoint: String,
 }
 
 impl Default for CrawlOptions {
@@ -51,6 +54,7 @@ impl Default for CrawlOptions {
             ttl: Duration::from_secs(7 * 24 * 3600),
             market: "US".into(),
             batch: true,
+            checkpoint: "ingest".into(),
         }
     }
 }
@@ -127,8 +131,8 @@ pub enum CrawlError {
     NoSources,
 }
 
-fn state_path(lake_root: &Path) -> PathBuf {
-    lake_root.join("_crawl").join("state.json")
+fn state_path(lake_root: &Path, name: &str) -> PathBuf {
+    lake_root.join("_crawl").join(format!("{name}.json"))
 }
 
 fn load(path: &Path) -> Result<Option<State>, CrawlError> {
@@ -154,7 +158,7 @@ fn save(path: &Path, state: &State) -> Result<(), CrawlError> {
     };
     let dir = path.parent().expect("state file has a folder");
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let temp = dir.join(".state.json.tmp");
+    let temp = path.with_extension("json.tmp");
     let bytes = serde_json::to_vec(state).expect("state serialises");
     {
         use std::io::Write;
@@ -178,7 +182,7 @@ pub async fn crawl(
     if !sources.any() {
         return Err(CrawlError::NoSources);
     }
-    let path = state_path(lake_root);
+    let path = state_path(lake_root, &options.checkpoint);
     let previous = load(&path)?;
     let mut summary = CrawlSummary::default();
     let mut state = match previous {

@@ -33,6 +33,7 @@ impl LiveArtists {
                     seeds: vec![name.clone()],
                     depth: 1,
                     max_artists: 20,
+                    checkpoint: "chat".into(),
                     ..CrawlOptions::default()
                 };
                 match crawl(&crawler, &lake_dir, &options).await {
