@@ -9,10 +9,13 @@
 pub mod intent;
 pub mod kakao;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use soundalike_core::Resolution;
-use soundalike_recommend::{Answer, RecommendError, Recommendation, Recommender};
+use soundalike_recommend::{Answer, ArtistRef, RecommendError, Recommendation, Recommender};
 
 pub use intent::Intent;
 
@@ -203,6 +206,39 @@ impl Reply {
     }
 }
 
+/// Live sources for artists the store does not know (the server implements it over
+/// `soundalike_live`; the engine only sees this trait, so it stays free of HTTP).
+pub trait LiveLookup: Send + Sync {
+    /// The artist named `name` and its top tracks, when a source knows it.
+    fn lookup<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Option<ArtistRef>> + Send + 'a>>;
+    /// Queue a background crawl of the artist (and its neighbours) so the next ask can answer
+    /// with similar artists.
+    fn enqueue(&self, name: &str);
+}
+
+/// A shared [`LiveLookup`] with the time it may take per turn.
+#[derive(Clone)]
+pub struct Live {
+    /// The lookup.
+    pub lookup: Arc<dyn LiveLookup>,
+    /// Longest wait for it in one turn; past it the turn answers as if no source were set.
+    pub budget: Duration,
+}
+
+/// The default live budget: leaves a webhook's 5 s with room to spare.
+pub const LIVE_BUDGET: Duration = Duration::from_secs(3);
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -212,6 +248,8 @@ pub struct EngineConfig {
     pub k: usize,
     /// How many of them channels show as cards (the rest become quick replies).
     pub cards: usize,
+    /// Live sources for unknown artists (`None`: unknown artists get suggestions).
+    pub live: Option<Live>,
 }
 
 impl Default for EngineConfig {
@@ -220,6 +258,7 @@ impl Default for EngineConfig {
             algorithm: "hybrid".into(),
             k: 10,
             cards: 5,
+            live: None,
         }
     }
 }
@@ -247,7 +286,7 @@ impl Engine {
     }
 
     /// Reply to one utterance. `lang` is the channel's language, if it states one. Async because
-    /// channels run a turn under a time budget: answers that wait on a live source (later) must
+    /// channels run a turn under a time budget: answers that wait on a live source must
     /// not block them.
     pub async fn reply(
         &self,
@@ -255,7 +294,7 @@ impl Engine {
         lang: Option<Lang>,
     ) -> Result<Reply, RecommendError> {
         let lang = lang.unwrap_or_else(|| Lang::guess(utterance));
-        self.respond(self.understand(utterance), lang)
+        self.respond(self.understand(utterance), lang).await
     }
 
     /// What an utterance asks for, with the artist resolved: cheap (no reply is built), so a
@@ -278,8 +317,13 @@ impl Engine {
         Understood::Artist { query, resolution }
     }
 
-    /// The reply to what [`Engine::understand`] found.
-    pub fn respond(&self, understood: Understood, lang: Lang) -> Result<Reply, RecommendError> {
+    /// The reply to what [`Engine::understand`] found. An artist the snapshot does not know is
+    /// looked up in the live sources, when configured, within their time budget.
+    pub async fn respond(
+        &self,
+        understood: Understood,
+        lang: Lang,
+    ) -> Result<Reply, RecommendError> {
         let (query, resolution) = match understood {
             Understood::Help => return Ok(Reply::help(lang)),
             Understood::Artist { query, resolution } => (query, resolution),
@@ -287,6 +331,28 @@ impl Engine {
         let answer =
             self.recommender
                 .answer(&query, resolution, &self.config.algorithm, self.config.k)?;
+        let answer = match (answer, &self.config.live) {
+            (Answer::Unknown { query, suggestions }, Some(live)) => {
+                match tokio::time::timeout(live.budget, live.lookup.lookup(&query)).await {
+                    Ok(Some(artist)) => {
+                        live.lookup.enqueue(&artist.name);
+                        Answer::Found(Recommendation {
+                            query,
+                            exact: true,
+                            artist,
+                            algorithm: "live".into(),
+                            similar: Vec::new(),
+                        })
+                    }
+                    Ok(None) => Answer::Unknown { query, suggestions },
+                    Err(_) => {
+                        tracing::warn!(%query, "live sources past the budget; answering with suggestions");
+                        Answer::Unknown { query, suggestions }
+                    }
+                }
+            }
+            (answer, _) => answer,
+        };
         Ok(Reply::from_answer(answer, lang, self.config.cards))
     }
 }

@@ -44,6 +44,56 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run as an AWS Lambda function (API Gateway v1/v2, Function URL, ALB events).
     Lambda(ServeArgs),
+    /// Crawl live sources breadth-first over related artists into the lake (resumable).
+    Ingest(IngestArgs),
+    /// Lake maintenance.
+    #[command(subcommand)]
+    Lake(LakeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Sources to ask, comma-separated (spotify, deezer, lastfm, reccobeats) [default: every
+    /// configured one]. Credentials and base URLs come from the environment only.
+    #[arg(long, value_delimiter = ',')]
+    pub source: Option<Vec<String>>,
+    /// Seed artists, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub artists: Vec<String>,
+    /// Levels of related artists to follow.
+    #[arg(long, default_value_t = 1)]
+    pub depth: u32,
+    /// Stop after this many artists.
+    #[arg(long, default_value_t = 100)]
+    pub max_artists: usize,
+    /// Skip artists fetched within this many hours.
+    #[arg(long, default_value_t = 168)]
+    pub ttl_hours: u64,
+    /// One call per artist per endpoint, as the original project did (for comparison).
+    #[arg(long, hide = true)]
+    pub original_pattern: bool,
+    /// Lake partition day for the derived tables, YYYY-MM-DD [default: today, UTC].
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LakeCommand {
+    /// Re-derive the catalog tables from the raw zone (deterministic).
+    Rebuild(LakeRebuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LakeRebuildArgs {
+    /// Partition day to write, YYYY-MM-DD [default: today, UTC].
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +129,20 @@ pub struct PipelineRunArgs {
     /// A CSV in the bundled dataset's column layout (plain or .gz) [default: the bundled data].
     #[arg(long, env = "SOUNDALIKE_DATASET")]
     pub dataset: Option<PathBuf>,
+    /// Where the catalog comes from: `dataset` (the bundled data or --dataset), `lake` (what the
+    /// lake already holds, e.g. after `ingest`), or live sources, comma-separated
+    /// (`spotify,deezer,...`: crawl from --artists first).
+    #[arg(long, default_value = "dataset", value_delimiter = ',')]
+    pub source: Vec<String>,
+    /// Seed artists for a live source, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub artists: Vec<String>,
+    /// Levels of related artists a live crawl follows.
+    #[arg(long, default_value_t = 1)]
+    pub depth: u32,
+    /// Artists a live crawl fetches at most.
+    #[arg(long, default_value_t = 100)]
+    pub max_artists: usize,
     /// Algorithm to publish (`all` for every one) [default: all].
     #[arg(long, env = "SOUNDALIKE_ALGORITHM")]
     pub algorithm: Option<String>,

@@ -15,7 +15,7 @@ use crate::{Lake, LakeError, Partition};
 /// The catalog tables, in write order.
 pub const TABLES: [&str; 4] = ["artists", "tracks", "audio_features", "playlist_tracks"];
 
-fn text(values: impl IntoIterator<Item = Option<impl AsRef<str>>>) -> ArrayRef {
+pub(crate) fn text(values: impl IntoIterator<Item = Option<impl AsRef<str>>>) -> ArrayRef {
     Arc::new(values.into_iter().collect::<StringArray>())
 }
 
@@ -27,7 +27,7 @@ fn i32s(values: impl IntoIterator<Item = Option<i32>>) -> ArrayRef {
     Arc::new(values.into_iter().collect::<Int32Array>())
 }
 
-fn batch(columns: Vec<(&str, ArrayRef, bool)>) -> RecordBatch {
+pub(crate) fn batch(columns: Vec<(&str, ArrayRef, bool)>) -> RecordBatch {
     let fields: Vec<Field> = columns
         .iter()
         .map(|(name, array, nullable)| Field::new(*name, array.data_type().clone(), *nullable))
@@ -130,14 +130,18 @@ pub fn catalog_batches(catalog: &Catalog) -> [RecordBatch; 4] {
 }
 
 /// Typed access to one table's columns, failing with [`LakeError::Schema`].
-struct Columns<'a> {
+pub(crate) struct Columns<'a> {
     table: &'a str,
     path: std::path::PathBuf,
     batch: &'a RecordBatch,
 }
 
 impl<'a> Columns<'a> {
-    fn get<T: Array + 'static>(&self, name: &str, kind: DataType) -> Result<&'a T, LakeError> {
+    pub(crate) fn get<T: Array + 'static>(
+        &self,
+        name: &str,
+        kind: DataType,
+    ) -> Result<&'a T, LakeError> {
         let schema_err = |reason: String| LakeError::Schema {
             table: self.table.to_string(),
             path: self.path.clone(),
@@ -159,7 +163,7 @@ impl<'a> Columns<'a> {
             .expect("type checked above"))
     }
 
-    fn text(&self, name: &str) -> Result<&'a StringArray, LakeError> {
+    pub(crate) fn text(&self, name: &str) -> Result<&'a StringArray, LakeError> {
         self.get(name, DataType::Utf8)
     }
 
@@ -183,7 +187,7 @@ fn opt<T: arrow_array::ArrowPrimitiveType>(
     a.is_valid(i).then(|| a.value(i))
 }
 
-fn columns<'b>(
+pub(crate) fn columns<'b>(
     lake: &Lake,
     table: &'b str,
     partition: Partition,
@@ -203,6 +207,7 @@ impl Lake {
         for (table, batch) in TABLES.iter().zip(catalog_batches(catalog)) {
             bytes += self.write_table(table, partition, &batch)?;
         }
+        bytes += self.write_live_tables(partition, catalog)?;
         Ok(bytes)
     }
 
@@ -310,6 +315,7 @@ impl Lake {
                 });
             }
         }
+        self.read_live_tables(partition, &mut catalog)?;
         catalog.sort();
         Ok(catalog)
     }

@@ -18,7 +18,9 @@
 #![deny(missing_docs)]
 
 mod catalog_tables;
+mod live_tables;
 mod partition;
+pub mod raw;
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -31,6 +33,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 pub use catalog_tables::{TABLES, catalog_batches};
+pub use live_tables::{LIVE_TABLES, live_batches};
 pub use partition::Partition;
 
 /// The one data file of a partition.

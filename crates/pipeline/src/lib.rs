@@ -43,6 +43,9 @@ pub enum Input {
     Bundled,
     /// A CSV file in the bundled layout.
     Dataset(PathBuf),
+    /// Whatever the lake already holds (its newest complete partition), e.g. after
+    /// `soundalike ingest`: the import and lake-write stages are skipped.
+    Lake,
 }
 
 /// What to run.
@@ -163,32 +166,47 @@ async fn blocking<T: Send + 'static>(
 
 /// Run the pipeline.
 pub async fn run(options: Options) -> Result<Summary, PipelineError> {
-    let mut stages = Stages::new(options.progress, 5 + options.algorithms.len());
-
-    stages.start("import");
-    let input = options.input.clone();
-    let imported = blocking(move || match input {
-        Input::Bundled => dataset::import_bundled(),
-        Input::Dataset(path) => dataset::import_path(&path),
-    })
-    .await??;
-    stages.done("import");
-
-    stages.start("lake write");
+    let from_lake = matches!(options.input, Input::Lake);
+    let fixed_stages = if from_lake { 2 } else { 4 };
+    let mut stages = Stages::new(options.progress, fixed_stages + options.algorithms.len());
     let lake = Lake::new(&options.lake_dir);
-    let (lake_bytes, lake, catalog) = {
-        let (lake, partition) = (lake.clone(), options.partition);
-        blocking(move || {
-            let bytes = lake.write_catalog(partition, &imported.catalog)?;
-            Ok::<_, PipelineError>((bytes, lake, imported.catalog))
+
+    let (import, lake_bytes, partition) = if from_lake {
+        let partition = lake
+            .latest_complete_partition()
+            .ok_or_else(|| soundalike_lake::LakeError::Empty(lake.root().to_path_buf()))?;
+        let report = ImportReport {
+            source: format!("lake {}", lake.root().display()),
+            rows: 0,
+            bad_rows: Vec::new(),
+            repeated_track_rows: 0,
+            tracks_without_artist: 0,
+        };
+        (report, 0, partition)
+    } else {
+        stages.start("import");
+        let input = options.input.clone();
+        let imported = blocking(move || match input {
+            Input::Bundled => dataset::import_bundled(),
+            Input::Dataset(path) => dataset::import_path(&path),
+            Input::Lake => unreachable!("handled above"),
         })
-        .await??
+        .await??;
+        stages.done("import");
+
+        stages.start("lake write");
+        let (lake, partition) = (lake.clone(), options.partition);
+        let (lake_bytes, catalog) = blocking(move || {
+            let bytes = lake.write_catalog(partition, &imported.catalog)?;
+            Ok::<_, PipelineError>((bytes, imported.catalog))
+        })
+        .await??;
+        stages.done("lake write");
+        drop(catalog);
+        (imported.report, lake_bytes, options.partition)
     };
-    stages.done("lake write");
-    drop(catalog);
 
     stages.start("lake read");
-    let partition = options.partition;
     let catalog = blocking(move || lake.read_catalog(Some(partition))).await??;
     stages.done("lake read");
 
@@ -232,11 +250,11 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
 
     let n = catalog.artists.len().max(1) as f64;
     Ok(Summary {
-        import: imported.report,
+        import,
         artists: catalog.artists.len(),
         tracks: catalog.tracks.len(),
         memberships: catalog.memberships.len(),
-        partition: options.partition,
+        partition,
         lake_bytes,
         marts: marts
             .iter()

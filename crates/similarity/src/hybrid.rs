@@ -400,8 +400,9 @@ impl Model {
         fit: &dyn Fn(usize) -> bool,
     ) -> Self {
         let bins = era_bins();
-        let rank = if w.smooth > 0.0 {
-            w.smooth_rank.clamp(1, p.n_playlists.max(1))
+        // A catalog without playlists (live sources) has no co-occurrence basis to smooth over.
+        let rank = if w.smooth > 0.0 && p.n_playlists > 0 {
+            w.smooth_rank.clamp(1, p.n_playlists)
         } else {
             0
         };

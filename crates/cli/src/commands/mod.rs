@@ -1,13 +1,14 @@
 //! One module per command; each returns the process exit code.
 
 mod eval;
+mod ingest;
 mod pipeline;
 mod recommend;
 mod serve;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, PipelineCommand};
+use crate::cli::{Cli, Command, LakeCommand, PipelineCommand};
 use crate::settings::Settings;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -20,6 +21,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recommend(args) => runtime()?.block_on(recommend::run(&settings, args)),
         Command::Serve(args) => runtime()?.block_on(serve::serve(&settings, args)),
         Command::Lambda(args) => runtime()?.block_on(serve::lambda(&settings, args)),
+        Command::Ingest(args) => runtime()?.block_on(ingest::run(&settings, args)),
+        Command::Lake(LakeCommand::Rebuild(args)) => ingest::rebuild(&settings, args),
     }
 }
 
@@ -46,4 +49,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// `--date` or today.
+pub fn partition(date: Option<&str>) -> anyhow::Result<soundalike_lake::Partition> {
+    use anyhow::Context;
+    match date {
+        Some(day) => soundalike_lake::Partition::parse(day)
+            .with_context(|| format!("--date {day:?} is not YYYY-MM-DD")),
+        None => Ok(soundalike_lake::Partition::today()),
+    }
 }

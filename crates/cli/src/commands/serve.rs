@@ -83,8 +83,26 @@ fn first_build(settings: &Settings) -> Options {
     }
 }
 
+/// Live sources for unknown artists, when any is configured in the environment.
+fn live(settings: &Settings) -> anyhow::Result<Option<soundalike_chat::Live>> {
+    let lake_dir = settings.lake_dir();
+    let sources =
+        super::ingest::sources(None, Some(soundalike_lake::raw::RawLake::new(&lake_dir)))?;
+    if !sources.any() {
+        return Ok(None);
+    }
+    tracing::info!("live sources configured: unknown artists are looked up live");
+    Ok(Some(soundalike_chat::Live {
+        lookup: std::sync::Arc::new(soundalike_server::live::LiveArtists::start(
+            sources, lake_dir,
+        )),
+        budget: soundalike_chat::LIVE_BUDGET,
+    }))
+}
+
 pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = config(settings, &args)?;
+    let mut config = config(settings, &args)?;
+    config.engine.live = live(settings)?;
     let addr: SocketAddr = match args.addr.or(settings.file.addr) {
         Some(addr) => addr,
         None => DEFAULT_ADDR.parse().expect("valid default address"),

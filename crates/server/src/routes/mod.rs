@@ -105,7 +105,7 @@ pub(crate) enum Answered {
 async fn answer(state: &AppState, engine: Engine, understood: Understood, lang: Lang) -> Answered {
     let counting = state.clone();
     let mut task = tokio::spawn(async move {
-        match engine.respond(understood, lang) {
+        match engine.respond(understood, lang).await {
             Ok(reply) => {
                 counting.metrics().replied(&reply.body);
                 reply
