@@ -10,7 +10,7 @@
 //! | subgenre, genre | 0.35, 0.25 | share of the artist's playlist memberships per label | scene and style |
 //! | audio | 0.5 | z-scored per-artist means of the nine continuous audio features | sound, for artists with little playlist evidence |
 //! | era | 0.25 | mean release year over Gaussian bins (σ = 5 years) | listeners follow eras |
-//! | tags | 2 | the source genre lists of the artist ([`Profiles::tags`], e.g. Spotify's), one per genre | a source's own genre labels are finer than the playlist genres; empty (no columns) for the bundled dataset, so its results are unchanged |
+//! | tags | 2 | the source genre lists of the artist ([`Profiles::tags`], e.g. Spotify's), one per genre | a source's own genre labels are finer than the playlist genres; empty (no columns) for the bundled dataset, so its results are unchanged; weight picked on the tune half with Spotify genre lists (`examples/tune.rs --artist-genres`) |
 //! | credits | 0.15 | the artist and everyone named with it in a track title ("feat.", "with", "Remix"), hashed into 128 signed buckets | collaborators share fans |
 //! | *boost* (candidate side) | 1.25 | similarity blocks × `1 + 1.25 · ln(1 + tracks) / ln(1 + most tracks)` | "fans also like" lists favour established artists, in proportion to how similar they are, so a popular but unrelated artist gains little |
 //! | *popularity*, *peak* (candidate columns) | 0.4, 0.1 | mean and highest Spotify popularity / 100, met by the weight on the query side | a small additive prior toward well-known artists |
