@@ -186,6 +186,10 @@ pub struct EvalArgs {
     /// A CSV in the bundled dataset's layout [default: the bundled data].
     #[arg(long, env = "SOUNDALIKE_DATASET")]
     pub dataset: Option<PathBuf>,
+    /// Spotify genre lists per artist (Kaggle `data_w_genres.csv`: artists, ..., genres), matched
+    /// by normalised name, as live Spotify lookups would supply them. For evaluation only.
+    #[arg(long)]
+    pub artist_genres: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

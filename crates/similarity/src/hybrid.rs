@@ -10,6 +10,7 @@
 //! | subgenre, genre | 0.35, 0.25 | share of the artist's playlist memberships per label | scene and style |
 //! | audio | 0.5 | z-scored per-artist means of the nine continuous audio features | sound, for artists with little playlist evidence |
 //! | era | 0.25 | mean release year over Gaussian bins (σ = 5 years) | listeners follow eras |
+//! | tags | 2 | the source genre lists of the artist ([`Profiles::tags`], e.g. Spotify's), one per genre | a source's own genre labels are finer than the playlist genres; empty (no columns) for the bundled dataset, so its results are unchanged; weight picked on the tune half with Spotify genre lists (`examples/tune.rs --artist-genres`) |
 //! | credits | 0.15 | the artist and everyone named with it in a track title ("feat.", "with", "Remix"), hashed into 128 signed buckets | collaborators share fans |
 //! | *boost* (candidate side) | 1.25 | similarity blocks × `1 + 1.25 · ln(1 + tracks) / ln(1 + most tracks)` | "fans also like" lists favour established artists, in proportion to how similar they are, so a popular but unrelated artist gains little |
 //! | *popularity*, *peak* (candidate columns) | 0.4, 0.1 | mean and highest Spotify popularity / 100, met by the weight on the query side | a small additive prior toward well-known artists |
@@ -88,6 +89,8 @@ pub struct Weights {
     pub albums: f32,
     /// Title credits: artists named together in a track title ("feat.", "with", "Remix").
     pub credits: f32,
+    /// Source genre lists ([`Profiles::tags`]); the block takes no columns when no artist has one.
+    pub tags: f32,
     /// Multiplicative presence prior: a candidate's similarity blocks are scaled by
     /// `1 + boost · presence`, so better-known artists gain in proportion to their similarity.
     pub boost: f32,
@@ -125,6 +128,7 @@ impl Default for Weights {
             reach: 0.0,
             albums: 0.0,
             credits: 0.15,
+            tags: 2.0,
             boost: 1.25,
             boost_popularity: 0.0,
             boost_reach: 0.0,
@@ -365,6 +369,7 @@ pub struct Model {
     n_playlists: usize,
     n_subgenres: usize,
     n_genres: usize,
+    n_tags: usize,
     dim: usize,
 }
 
@@ -429,6 +434,7 @@ impl Model {
             + on(w.audio_spread, N_FEATURES)
             + on(w.era, bins)
             + on(w.credits, CREDIT_DIM)
+            + on(w.tags, p.n_tags)
             + prior_weights(w).iter().filter(|&&x| x > 0.0).count())
         .max(1);
         let most = |count: &dyn Fn(usize) -> u32| {
@@ -451,6 +457,7 @@ impl Model {
             n_playlists: p.n_playlists,
             n_subgenres: p.n_subgenres,
             n_genres: p.n_genres,
+            n_tags: p.n_tags,
             dim,
         }
     }
@@ -495,7 +502,8 @@ impl Model {
         assert!(
             p.n_playlists == self.n_playlists
                 && p.n_subgenres == self.n_subgenres
-                && p.n_genres == self.n_genres,
+                && p.n_genres == self.n_genres
+                && p.n_tags == self.n_tags,
             "profiles have labels the model was not fitted on"
         );
         let w = &self.weights;
@@ -571,6 +579,7 @@ impl Model {
             }
         }
         block(CREDIT_DIM, &credit, w.credits);
+        block(p.n_tags, &densify(&p.tags[a], p.n_tags, |_, v| v), w.tags);
         // Shares are capped at 1: an artist larger than any the model saw counts as the largest.
         let log_share = |x: u32, max: u32| log_share_of(x, max).min(1.0);
         let presence = log_share(p.track_counts[a], self.max_tracks);
