@@ -11,6 +11,8 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
+    pub store: Option<String>,
+    pub tracks_store: Option<String>,
     pub algorithm: Option<String>,
     pub k: Option<usize>,
     pub addr: Option<std::net::SocketAddr>,
@@ -25,6 +27,11 @@ impl std::fmt::Debug for FileSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FileSettings")
             .field("data_dir", &self.data_dir)
+            .field(
+                "store",
+                &self.store.as_deref().map(soundalike_store::redact),
+            )
+            .field("tracks_store", &self.tracks_store)
             .field("algorithm", &self.algorithm)
             .field("k", &self.k)
             .field("addr", &self.addr)
@@ -40,6 +47,8 @@ impl std::fmt::Debug for FileSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
+    /// Where the stores live (flag/env, else file, else SQLite in the data folder).
+    pub stores: soundalike_store::Locations,
     pub algorithm: Option<String>,
     pub k: usize,
     /// The file's server settings; flags and env override them in `commands::serve`.
@@ -49,7 +58,7 @@ pub struct Settings {
 pub const DEFAULT_K: usize = 10;
 
 impl Settings {
-    pub fn load(config: Option<&Path>, data_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+    pub fn load(config: Option<&Path>, global: &crate::cli::GlobalArgs) -> anyhow::Result<Self> {
         let file = match config {
             Some(path) => read_file(path)?,
             None if Path::new("soundalike.toml").is_file() => {
@@ -57,10 +66,24 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
+        let data_dir = global
+            .data_dir
+            .clone()
+            .or(file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("soundalike-data"));
+        let stores = soundalike_store::Locations {
+            store: global
+                .store
+                .clone()
+                .or(file.store.clone())
+                .unwrap_or_else(|| {
+                    soundalike_store::Locations::sqlite(&data_dir.join("soundalike.sqlite")).store
+                }),
+            tracks: global.tracks_store.clone().or(file.tracks_store.clone()),
+        };
         Ok(Self {
-            data_dir: data_dir
-                .or(file.data_dir.clone())
-                .unwrap_or_else(|| PathBuf::from("soundalike-data")),
+            data_dir,
+            stores,
             algorithm: file.algorithm.clone(),
             k: file.k.unwrap_or(DEFAULT_K),
             file,
@@ -81,10 +104,6 @@ impl Settings {
 
     pub fn lake_dir(&self) -> PathBuf {
         self.data_dir.join("lake")
-    }
-
-    pub fn store_path(&self) -> PathBuf {
-        self.data_dir.join("soundalike.sqlite")
     }
 }
 

@@ -29,7 +29,7 @@ pub fn options(settings: &Settings, args: &PipelineRunArgs) -> anyhow::Result<Op
     Ok(Options {
         input: args.dataset.clone().map_or(Input::Bundled, Input::Dataset),
         lake_dir: settings.lake_dir(),
-        store_path: settings.store_path(),
+        stores: settings.stores.clone(),
         algorithms: super::algorithms(&algorithm)?,
         k: args.k.unwrap_or(settings.k),
         partition,
