@@ -371,7 +371,8 @@ fn a_bad_store_url_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     for (url, tracks, says) in [
         ("postgres://x@h/db", None, "unsupported store URL"),
-        ("mysql://root:hunter2@127.0.0.1:1/none", None, "store"),
+        // A real server that refuses the password (a closed port would be retried for 30 s).
+        ("mysql://root:hunter2@127.0.0.1:3306/none", None, "store"),
         (
             "sqlite::memory:",
             Some("redis://x"),
@@ -391,4 +392,76 @@ fn a_bad_store_url_is_a_clear_error() {
     }
     // Nothing was written where the default store would be.
     assert!(!dir.path().join("soundalike.sqlite").exists());
+}
+
+#[test]
+fn korean_and_emoji_names_round_trip_through_every_backend() {
+    let Some((mysql, endpoint)) = servers() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let artists = ["아이유", "🎵 Emoji Band", "Beyoncé", "Keane", "잔나비"];
+    let mut csv = soundalike_sources::dataset::COLUMNS.join(",");
+    for (i, artist) in artists.iter().enumerate() {
+        for j in 0..3 {
+            csv.push_str(&format!(
+                "\nt{i}{j},밤편지 🌙 {j},{artist},{},a{i},앨범,2017,PL,p{j},pop,k-pop,0.{i},0.5,1,-5,1,0.05,0.1,0,0.1,0.5,120,200000",
+                50 + j
+            ));
+        }
+    }
+    let dataset = dir.path().join("songs.csv");
+    std::fs::write(&dataset, csv).unwrap();
+    let dataset = dataset.to_str().unwrap();
+    let run = [
+        "pipeline",
+        "run",
+        "--json",
+        "--date",
+        "2026-01-01",
+        "--dataset",
+        dataset,
+        "-k",
+        "3",
+    ];
+
+    let embedded_dir = dir.path().join("embedded");
+    let embedded = Backends {
+        store: format!(
+            "sqlite://{}",
+            embedded_dir.join("soundalike.sqlite").display()
+        ),
+        tracks: None,
+        dynamodb_endpoint: None,
+    };
+    let remote = Remote::create(&rt, &mysql, &endpoint);
+    let remote_dir = dir.path().join("remote");
+    ok(embedded.run(&embedded_dir, &run));
+    ok(remote.backends.run(&remote_dir, &run));
+    for artist in artists {
+        let answer = |b: &Backends, d: &Path| -> Value {
+            serde_json::from_str(&ok(b.run(d, &["recommend", artist, "--json", "-k", "3"])))
+                .unwrap()
+        };
+        let (x, y) = (
+            answer(&embedded, &embedded_dir),
+            answer(&remote.backends, &remote_dir),
+        );
+        assert_eq!(x, y, "{artist}");
+        assert_eq!(y["artist"]["name"], artist);
+        let tracks: Vec<&str> = y["artist"]["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            tracks,
+            ["밤편지 🌙 2", "밤편지 🌙 1", "밤편지 🌙 0"],
+            "{artist}"
+        );
+        assert_eq!(y["similar"].as_array().unwrap().len(), 3, "{y}");
+    }
+    remote.remove(&rt);
 }
