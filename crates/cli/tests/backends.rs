@@ -298,15 +298,17 @@ fn mysql_and_dynamodb_answer_like_sqlite() {
     remote.remove(&rt);
 }
 
-/// Rows modified by open, uncommitted transactions on the server: > 0 while a publish is
+/// Rows modified by open, uncommitted transactions on `database`: > 0 while a publish is
 /// half-written.
-fn uncommitted_rows(rt: &tokio::runtime::Runtime, mysql: &str) -> i64 {
+fn uncommitted_rows(rt: &tokio::runtime::Runtime, mysql: &str, database: &str) -> i64 {
     rt.block_on(async {
         use sqlx::Connection;
         let mut conn = sqlx::MySqlConnection::connect(mysql).await.unwrap();
         let (rows,): (Option<i64>,) = sqlx::query_as(
-            "SELECT CAST(SUM(trx_rows_modified) AS SIGNED) FROM information_schema.innodb_trx",
+            "SELECT CAST(SUM(t.trx_rows_modified) AS SIGNED) FROM information_schema.innodb_trx t \
+             JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE p.db = ?",
         )
+        .bind(database)
         .fetch_one(&mut conn)
         .await
         .unwrap();
@@ -339,7 +341,7 @@ fn killing_a_publish_to_mysql_keeps_the_previous_mart() {
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut caught = false;
     while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-        if uncommitted_rows(&rt, &mysql) > 0 {
+        if uncommitted_rows(&rt, &mysql, remote.database.name()) > 0 {
             child.kill().unwrap();
             caught = true;
             break;

@@ -60,6 +60,11 @@ impl ScratchDatabase {
         })
     }
 
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Drop the database.
     pub async fn drop(self) -> Result<(), StoreError> {
         let mut admin = sqlx::MySqlConnection::connect(&self.server_url).await?;

@@ -298,11 +298,11 @@ impl DynamoTracks {
             .map_err(|e| self.failed("Query", e))?;
         out.items()
             .iter()
-            .map(|item| self.from_item(artist, item))
+            .map(|item| self.parse_item(artist, item))
             .collect()
     }
 
-    fn from_item(
+    fn parse_item(
         &self,
         artist: &str,
         item: &HashMap<String, AttributeValue>,
