@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 runs="${1:-3}"
 # shellcheck source=/dev/null
 . scripts/services.sh >/dev/null
-cargo build --release --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/soundalike"
+# SOUNDALIKE_BIN=path/to/soundalike skips the build (to bench a binary already built).
+if [ -z "${SOUNDALIKE_BIN:-}" ]; then cargo build --release --quiet; fi
+bin="${SOUNDALIKE_BIN:-${CARGO_TARGET_DIR:-target}/release/soundalike}"
 work="$(mktemp -d)"
 databases=()
 tables=()
