@@ -5,12 +5,15 @@
 //! Needs `SOUNDALIKE_TEST_MYSQL_URL` and `SOUNDALIKE_TEST_DYNAMODB_ENDPOINT`
 //! (`. scripts/services.sh`): skipped with a notice without them, failed under CI.
 
+mod common;
+
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::ok;
 use serde_json::Value;
 use soundalike_store::Store;
 use soundalike_store::testing::{ScratchDatabase, server_url, unique_name};
@@ -68,17 +71,6 @@ impl Backends {
     fn run(&self, dir: &Path, args: &[&str]) -> Output {
         self.command(dir).args(args).output().expect("runs")
     }
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 const PIPELINE: [&str; 5] = ["pipeline", "run", "--json", "--date", "2026-01-01"];
