@@ -29,6 +29,14 @@ pub struct GlobalArgs {
     /// Settings file [default: ./soundalike.toml when it exists].
     #[arg(long, env = "SOUNDALIKE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Relational store URL: sqlite://PATH or mysql://USER:PASSWORD@HOST:PORT/DB (MySQL 8,
+    /// MariaDB, RDS) [default: sqlite://DATA_DIR/soundalike.sqlite].
+    #[arg(long, env = "SOUNDALIKE_STORE", global = true, hide_env_values = true)]
+    pub store: Option<String>,
+    /// Where artists' top tracks live: dynamodb://TABLE (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB...
+    /// from the usual AWS settings) [default: the relational store].
+    #[arg(long, env = "SOUNDALIKE_TRACKS_STORE", global = true)]
+    pub tracks_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,8 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
+    pub store: Option<String>,
+    pub tracks_store: Option<String>,
     pub algorithm: Option<String>,
     pub k: Option<usize>,
     pub ann_threshold: Option<usize>,
@@ -26,6 +28,11 @@ impl std::fmt::Debug for FileSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FileSettings")
             .field("data_dir", &self.data_dir)
+            .field(
+                "store",
+                &self.store.as_deref().map(soundalike_store::redact),
+            )
+            .field("tracks_store", &self.tracks_store)
             .field("algorithm", &self.algorithm)
             .field("k", &self.k)
             .field("ann_threshold", &self.ann_threshold)
@@ -42,6 +49,8 @@ impl std::fmt::Debug for FileSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
+    /// Where the stores live (flag/env, else file, else SQLite in the data folder).
+    pub stores: soundalike_store::Locations,
     pub algorithm: Option<String>,
     pub k: usize,
     /// From this many artists on, similarity uses the IVF index instead of exact top-k.
@@ -53,7 +62,7 @@ pub struct Settings {
 pub const DEFAULT_K: usize = 10;
 
 impl Settings {
-    pub fn load(config: Option<&Path>, data_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+    pub fn load(config: Option<&Path>, global: &crate::cli::GlobalArgs) -> anyhow::Result<Self> {
         let file = match config {
             Some(path) => read_file(path)?,
             None if Path::new("soundalike.toml").is_file() => {
@@ -61,10 +70,24 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
+        let data_dir = global
+            .data_dir
+            .clone()
+            .or(file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("soundalike-data"));
+        let stores = soundalike_store::Locations {
+            store: global
+                .store
+                .clone()
+                .or(file.store.clone())
+                .unwrap_or_else(|| {
+                    soundalike_store::Locations::sqlite(&data_dir.join("soundalike.sqlite")).store
+                }),
+            tracks: global.tracks_store.clone().or(file.tracks_store.clone()),
+        };
         Ok(Self {
-            data_dir: data_dir
-                .or(file.data_dir.clone())
-                .unwrap_or_else(|| PathBuf::from("soundalike-data")),
+            data_dir,
+            stores,
             algorithm: file.algorithm.clone(),
             k: file.k.unwrap_or(DEFAULT_K),
             ann_threshold: file
@@ -88,10 +111,6 @@ impl Settings {
 
     pub fn lake_dir(&self) -> PathBuf {
         self.data_dir.join("lake")
-    }
-
-    pub fn store_path(&self) -> PathBuf {
-        self.data_dir.join("soundalike.sqlite")
     }
 }
 

@@ -1,8 +1,11 @@
 //! The `soundalike` binary end to end on the bundled data: the foundation's acceptance points.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::ok;
 use serde_json::Value;
 
 fn soundalike(data_dir: &Path, args: &[&str]) -> Output {
@@ -14,17 +17,6 @@ fn soundalike(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("SOUNDALIKE_ALGORITHM")
         .output()
         .expect("runs")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 fn pipeline(dir: &Path) -> Value {

@@ -17,7 +17,7 @@ use soundalike_lake::{Lake, Partition};
 use soundalike_similarity::ann::Strategy;
 use soundalike_similarity::{Algorithm, Neighbour, Profiles};
 use soundalike_sources::dataset::{self, BadRow, ImportReport};
-use soundalike_store::{Mart, MartRow, Store};
+use soundalike_store::{Locations, Mart, MartRow};
 
 /// A pipeline failure: which stage, and why.
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +55,8 @@ pub struct Options {
     pub input: Input,
     /// Lake root folder.
     pub lake_dir: PathBuf,
-    /// SQLite file.
-    pub store_path: PathBuf,
+    /// Where to publish: the relational store and the top-tracks store.
+    pub stores: Locations,
     /// Algorithms to publish.
     pub algorithms: Vec<Algorithm>,
     /// Neighbours per artist.
@@ -243,9 +243,11 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     }
 
     stages.start("publish");
-    let store = Store::open(&options.store_path).await?;
-    let report = store.publish(&catalog, &marts).await?;
-    store.close().await;
+    let stores = options.stores.open().await?;
+    // Tracks first: once the new mart is current, its artists' tracks are already readable.
+    stores.tracks.publish(&catalog).await?;
+    let report = stores.store.publish(&catalog, &marts).await?;
+    stores.close().await;
     stages.done("publish");
 
     let n = catalog.artists.len().max(1) as f64;

@@ -12,7 +12,7 @@ use crate::cli::{Cli, Command, LakeCommand, PipelineCommand};
 use crate::settings::Settings;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(cli.global.config.as_deref(), cli.global.data_dir.clone())?;
+    let settings = Settings::load(cli.global.config.as_deref(), &cli.global)?;
     match cli.command {
         Command::Eval(args) => eval::run(&settings, args),
         Command::Pipeline(PipelineCommand::Run(args)) => {

@@ -35,7 +35,7 @@ pub fn options(settings: &Settings, args: &PipelineRunArgs) -> anyhow::Result<Op
     Ok(Options {
         input,
         lake_dir: settings.lake_dir(),
-        store_path: settings.store_path(),
+        stores: settings.stores.clone(),
         algorithms: super::algorithms(&algorithm)?,
         k: args.k.unwrap_or(settings.k),
         strategy: Strategy {

@@ -70,7 +70,7 @@ fn first_build(settings: &Settings) -> Options {
     Options {
         input: Input::Bundled,
         lake_dir: settings.lake_dir(),
-        store_path: settings.store_path(),
+        stores: settings.stores.clone(),
         algorithms: Algorithm::ALL.to_vec(),
         // Chat answers show up to the engine's k neighbours: build at least that many.
         k: settings.k.max(EngineConfig::default().k),
@@ -116,9 +116,9 @@ pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitC
         addr.ip(),
         app.port()
     );
-    let (store_path, build) = (settings.store_path(), first_build(settings));
+    let (stores, build) = (settings.stores.clone(), first_build(settings));
     tokio::spawn(async move {
-        match warm_up(state.clone(), store_path, Some(build)).await {
+        match warm_up(state.clone(), stores, Some(build)).await {
             Ok(()) => {
                 eprintln!("soundalike: ready");
                 watch_store(state, RELOAD_CHECK).await;
@@ -136,7 +136,7 @@ pub async fn lambda(settings: &Settings, args: ServeArgs) -> anyhow::Result<Exit
     let state = AppState::new(config(settings, &args)?);
     warm_up(
         state.clone(),
-        settings.store_path(),
+        settings.stores.clone(),
         Some(first_build(settings)),
     )
     .await

@@ -19,7 +19,7 @@ fn data_dir() -> &'static PathBuf {
         let options = soundalike_pipeline::Options {
             input: soundalike_pipeline::Input::Bundled,
             lake_dir: dir.join("lake"),
-            store_path: dir.join("soundalike.sqlite"),
+            stores: dir.join("soundalike.sqlite").into(),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,
             strategy: Default::default(),

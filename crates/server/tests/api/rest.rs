@@ -244,7 +244,7 @@ async fn a_new_publish_reaches_a_running_server() {
         soundalike_pipeline::run(Options {
             input: Input::Dataset(csv),
             lake_dir: dir.path().join("lake"),
-            store_path: dir.path().join("store.sqlite"),
+            stores: dir.path().join("store.sqlite").into(),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,
             strategy: Default::default(),
