@@ -1,5 +1,7 @@
 //! `soundalike ingest` and `soundalike lake rebuild` end to end against the local fake APIs.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -34,14 +36,7 @@ const INGEST: [&str; 10] = [
 ];
 
 fn ok(output: Output) -> Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_str(&common::ok(output)).unwrap()
 }
 
 fn raw_files(dir: &Path) -> usize {

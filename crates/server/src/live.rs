@@ -58,39 +58,35 @@ impl LiveArtists {
                     .await
                     .unwrap_or_default(),
             };
-            return Some(ArtistRef {
-                id: artist_id_for(&artist.name).0,
-                name: artist.name,
-                track_count: tracks.len() as i64,
-                tracks: tracks
-                    .into_iter()
-                    .map(|t| TrackRef {
-                        url: soundalike_core::spotify_track_url(&t.id),
-                        id: t.id,
-                        name: t.name,
-                    })
-                    .collect(),
+            let tracks = tracks.into_iter().map(|t| TrackRef {
+                url: soundalike_core::spotify_track_url(&t.id),
+                id: t.id,
+                name: t.name,
             });
+            return Some(artist_ref(artist.name, tracks.collect()));
         }
         if let Some(deezer) = &self.sources.deezer {
             let hits = deezer.search_artist(name).await.ok()?;
             let artist = pick(&hits, name, |a| &a.name)?.clone();
             let tracks = deezer.top(artist.id, 10).await.unwrap_or_default();
-            return Some(ArtistRef {
-                id: artist_id_for(&artist.name).0,
-                name: artist.name,
-                track_count: tracks.len() as i64,
-                tracks: tracks
-                    .into_iter()
-                    .map(|t| TrackRef {
-                        url: format!("https://www.deezer.com/track/{}", t.id),
-                        id: format!("deezer:{}", t.id),
-                        name: t.title,
-                    })
-                    .collect(),
+            let tracks = tracks.into_iter().map(|t| TrackRef {
+                url: format!("https://www.deezer.com/track/{}", t.id),
+                id: format!("deezer:{}", t.id),
+                name: t.title,
             });
+            return Some(artist_ref(artist.name, tracks.collect()));
         }
         None
+    }
+}
+
+/// A live-found artist as the chat engine shows it, under the id the dataset import would give it.
+fn artist_ref(name: String, tracks: Vec<TrackRef>) -> ArtistRef {
+    ArtistRef {
+        id: artist_id_for(&name).0,
+        track_count: tracks.len() as i64,
+        name,
+        tracks,
     }
 }
 
