@@ -1,45 +1,81 @@
 #!/usr/bin/env bash
 # Kakao skill endpoint under load, side by side with /healthz of the same server in the same run.
-#   bench/kakao.sh [SECONDS] [CONNECTIONS]       (defaults 10 s, 64 connections; needs wrk)
-# Prints requests/s and p50/p99 latency of each, and the throughput ratio kakao / healthz.
+#   bench/kakao.sh [SECONDS] [CONNECTIONS] [ROUNDS]   (defaults 10 s, 64 connections, 3 rounds; needs wrk)
+#   SOUNDALIKE_BIN=path/to/soundalike bench/kakao.sh  (measure that binary instead of building one)
+# Each round runs /healthz, then the Kakao endpoint with a few popular queries ("hot": the same
+# artists again and again, typos and Korean aliases included), then with 2,000 different artists
+# from the bundled data ("wide"). Rounds interleave so machine noise hits all three alike.
+# Prints requests/s and p50/p99 latency per round and the median throughput ratio kakao / healthz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 connections="${2:-64}"
+rounds="${3:-3}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
-cargo build --release --quiet -p soundalike
-bin="${CARGO_TARGET_DIR:-target}/release/soundalike"
+# SOUNDALIKE_BIN measures an already built binary (e.g. one kept from an earlier commit).
+if [ -z "${SOUNDALIKE_BIN:-}" ]; then cargo build --release --quiet -p soundalike; fi
+bin="${SOUNDALIKE_BIN:-${CARGO_TARGET_DIR:-target}/release/soundalike}"
 work="$(mktemp -d)"
 port=18282
 "$bin" --data-dir "$work/data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
+for _ in $(seq 240); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
 
-# A realistic payload; artists rotate so answers are not one cached row.
-cat > "$work/kakao.lua" <<'LUA'
-local artists = {"Coldplay", "콜드플레이 비슷한 노래", "BTS", "Maroon 5", "songs like Daft Punk", "Queen", "Drake", "Colplay"}
+# Realistic payloads, JSON-escaped by Python, sent round robin by a wrk script.
+python3 - "$work" <<'PY'
+import csv, gzip, json, sys
+work = sys.argv[1]
+hot = ["Coldplay", "콜드플레이 비슷한 노래", "BTS", "Maroon 5", "songs like Daft Punk", "Queen", "Drake", "Colplay"]
+with gzip.open("data/tidytuesday_2020-01-21_spotify_songs.csv.gz", "rt", encoding="utf-8") as f:
+    names = sorted({row["track_artist"] for row in csv.DictReader(f) if row["track_artist"] not in ("", "NA")})
+wide = names[:: max(1, len(names) // 2000)][:2000]
+def payload(i, utterance):
+    return json.dumps({
+        "intent": {"id": "i", "name": "skill"},
+        "userRequest": {"timezone": "Asia/Seoul", "utterance": utterance, "lang": "ko",
+                        "user": {"id": f"u{i}", "type": "botUserKey"}},
+        "bot": {"id": "b", "name": "soundalike"},
+        "action": {"params": {}, "detailParams": {}},
+    }, ensure_ascii=False)
+# Requests are formatted once in init(); request() only hands them out, so the load generator
+# spends the same per request on every endpoint, /healthz included.
+def script(bodies, method, path):
+    return f"""local bodies = {{{",".join(json.dumps(b, ensure_ascii=False) for b in bodies)}}}
+local requests = {{}}
 local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+init = function(args)
+  for n, body in ipairs(bodies) do
+    requests[n] = wrk.format("{method}", "{path}", {{["Content-Type"] = "application/json"}}, body)
+  end
+end
 request = function()
   i = i + 1
-  local body = '{"intent":{"id":"i","name":"skill"},"userRequest":{"timezone":"Asia/Seoul","utterance":"'
-    .. artists[(i % #artists) + 1] .. '","lang":"ko","user":{"id":"u' .. i .. '","type":"botUserKey"}},'
-    .. '"bot":{"id":"b","name":"soundalike"},"action":{"params":{},"detailParams":{}}}'
-  return wrk.format(nil, "/kakao/skill", nil, body)
+  return requests[(i % #requests) + 1]
 end
-LUA
+"""
+scripts = {
+    "healthz": script([""], "GET", "/healthz"),
+    "hot": script([payload(i, u) for i, u in enumerate(hot)], "POST", "/kakao/skill"),
+    "wide": script([payload(i, u) for i, u in enumerate(wide)], "POST", "/kakao/skill"),
+}
+for name, text in scripts.items():
+    with open(f"{work}/{name}.lua", "w", encoding="utf-8") as out:
+        out.write(text)
+PY
 
 run() { # name, extra wrk args...
   local name=$1; shift
   wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" > "$work/$name.txt"
 }
-run healthz "http://127.0.0.1:$port/healthz"
-run kakao -s "$work/kakao.lua" "http://127.0.0.1:$port"
-python3 - "$work" <<'PY'
-import re, sys
-work = sys.argv[1]
+for round in $(seq "$rounds"); do
+  run "healthz-$round" -s "$work/healthz.lua" "http://127.0.0.1:$port"
+  run "hot-$round" -s "$work/hot.lua" "http://127.0.0.1:$port"
+  run "wide-$round" -s "$work/wide.lua" "http://127.0.0.1:$port"
+done
+python3 - "$work" "$rounds" <<'PY'
+import re, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
 def parse(name):
     text = open(f"{work}/{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
@@ -48,9 +84,15 @@ def parse(name):
         return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
-h, k = parse("healthz"), parse("kakao")
-print(f"{'endpoint':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-for name, r in (("/healthz", h), ("/kakao/skill", k)):
-    print(f"{name:<14}{r[0]:>10.0f}{r[1]:>10.2f}{r[2]:>10.2f}{r[3]:>10}")
-print(f"throughput ratio kakao/healthz: {k[0] / h[0]:.3f}")
+print(f"{'round':<7}{'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'ratio':>8}")
+ratios = {"hot": [], "wide": []}
+for r in range(1, rounds + 1):
+    h = parse(f"healthz-{r}")
+    print(f"{r:<7}{'/healthz':<22}{h[0]:>10.0f}{h[1]:>10.2f}{h[2]:>10.2f}{h[3]:>10}")
+    for mix in ("hot", "wide"):
+        k = parse(f"{mix}-{r}")
+        ratios[mix].append(k[0] / h[0])
+        print(f"{r:<7}{'/kakao/skill ' + mix:<22}{k[0]:>10.0f}{k[1]:>10.2f}{k[2]:>10.2f}{k[3]:>10}{k[0] / h[0]:>8.3f}")
+for mix, values in ratios.items():
+    print(f"median throughput ratio kakao ({mix}) / healthz: {statistics.median(values):.3f}")
 PY

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""bench/similarity: soundalike's exact kernel vs FAISS IndexFlatL2 vs DuckDB SQL.
+"""bench/similarity: soundalike's exact kernel vs FAISS IndexFlatL2 vs DuckDB SQL, and
+soundalike's IVF index (`ann`) against the exact kernel.
 
 Subcommands (normally driven by run.sh):
   suite  --bin BENCH_KERNEL --work DIR [options]   everything below, prints a table + JSON
@@ -165,11 +166,15 @@ def suite(a):
                 runs["faiss"].append(run_json(
                     [py, me, "faiss", data, str(d), str(a.k), str(a.threads), str(inner),
                      str(nq if nq < n else 0), ids["faiss"]], a.timeout))
+            ann = (run_ann(a, data, n, d, nq, ids["soundalike"], runs["soundalike"])
+                   if n in a.ann_sizes else None)
             if n in a.duckdb_sizes:
                 runs["duckdb"] = [run_json(
                     [py, me, "duckdb", data, str(d), str(a.k), str(a.threads), "1",
                      ids["duckdb"]], a.timeout)]
             row = {"n": n, "d": d, "queries": nq, "pairs": nq * n, "methods": {}}
+            if ann is not None:
+                row["ann"] = ann
             for m, rs in runs.items():
                 ok = [r for r in rs if "error" not in r]
                 if not ok:
@@ -208,9 +213,69 @@ def suite(a):
                 if os.path.exists(f):
                     os.remove(f)
     print_table(results, a)
+    print_ann(results, a)
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump({"threads": a.threads, "k": a.k, "seed": a.seed, "rows": results}, f, indent=1)
+
+
+def run_ann(a, data, n, d, nq, exact_ids, exact_runs):
+    """IVF build + search of the same queries; recall and speed against the exact kernel."""
+    prefix = f"{a.work}/ids_ann_{n}_{d}"
+    res = run_json([a.bin, "ann", "--data", data, "--d", str(d), "--k", str(a.k),
+                    "--threads", str(a.threads), "--queries", str(nq if nq < n else 0),
+                    "--lists", str(a.ann_lists), "--probes", a.ann_probes,
+                    "--ids-out", prefix], a.timeout * 2)
+    if "error" in res:
+        return res
+    ok = [r for r in exact_runs if "error" not in r]
+    exact_qps = nq / min(r["seconds"] for r in ok) if ok else None
+    x = load(data, d)
+    ib = np.fromfile(exact_ids, dtype="<u4").reshape(-1, a.k) if ok else None
+    for run in res["runs"]:
+        path = f"{prefix}.{run['probes']}"
+        if ib is not None:
+            ia = np.fromfile(path, dtype="<u4").reshape(-1, a.k)
+            run["recall"] = recall(x, a.k, nq, ia, ib)["recall"]
+            run["vs_exact"] = run["queries_per_s"] / exact_qps
+        os.remove(path)
+    res["exact_queries_per_s"] = exact_qps
+    return res
+
+
+def print_ann(results, a):
+    rows = [r for r in results if "ann" in r]
+    if not rows:
+        return
+    print("ANN: soundalike IVF (k-means lists, 0 = sqrt(N); a query scans its `probes` closest "
+          "lists) vs the exact kernel on the same queries, same threads; recall@k against the "
+          "exact lists (ties count); x exact = ANN queries/s / exact queries/s; build includes "
+          "k-means")
+    hdr = (f"{'d':>3} {'N':>8} {'queries':>8} | {'build s':>8} {'index MiB':>9} {'RSS MiB':>8} | "
+           f"{'exact q/s':>9} | {'probes':>6} {'ANN q/s':>9} {'recall@k':>8} {'x exact':>8}")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        ann = r["ann"]
+        if "error" in ann:
+            print(f"{r['d']:>3} {r['n']:>8} {r['queries']:>8} | {ann['error'][:60]}")
+            continue
+        eq = ann.get("exact_queries_per_s")
+        for i, run in enumerate(ann["runs"]):
+            head = (f"{r['d']:>3} {r['n']:>8} {r['queries']:>8} | {ann['build_seconds']:>8.1f} "
+                    f"{ann['index_mib']:>9.0f} {ann['peak_rss_kib'] / 1024:>8.0f} | "
+                    f"{eq if eq is None else format(eq, '.0f'):>9}") if i == 0 else " " * 62
+            print(f"{head} | {run['probes']:>6} {run['queries_per_s']:>9.0f} "
+                  f"{run.get('recall', float('nan')):>8.4f} {run.get('vs_exact', float('nan')):>7.1f}x")
+    print()
+    for r in rows:
+        if r["n"] < 1_000_000 or "runs" not in r["ann"]:
+            continue
+        good = [x for x in r["ann"]["runs"] if x.get("recall", 0) >= 0.95]
+        best = max(good, key=lambda x: x["vs_exact"], default=None)
+        verdict = (f"probes={best['probes']}: recall {best['recall']:.4f} at {best['vs_exact']:.1f}x exact -> "
+                   f"{'MET' if best['vs_exact'] >= 10 else 'NOT MET'}") if best else "no probes value reached recall 0.95"
+        print(f"goal N={r['n']} d={r['d']} ANN recall@10 >= 0.95 at >= 10x exact queries/s: {verdict}")
 
 
 def print_table(results, a):
@@ -271,6 +336,9 @@ def main():
         p.add_argument("--k", type=int, default=10)
         p.add_argument("--seed", type=int, default=42)
         p.add_argument("--timeout", type=int, default=900)
+        p.add_argument("--ann-sizes", type=ints, default=[])
+        p.add_argument("--ann-lists", type=int, default=0)
+        p.add_argument("--ann-probes", default="16,32,48,64,96,128,192")
         p.add_argument("--json-out")
         suite(p.parse_args())
         return

@@ -9,15 +9,18 @@
 pub mod intent;
 pub mod kakao;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use soundalike_core::Resolution;
-use soundalike_recommend::{Answer, RecommendError, Recommendation, Recommender};
+use soundalike_recommend::{Answer, ArtistRef, RecommendError, Recommendation, Recommender};
 
 pub use intent::Intent;
 
 /// The language replies are worded in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     /// Korean (Kakao's default).
     Ko,
@@ -203,6 +206,39 @@ impl Reply {
     }
 }
 
+/// Live sources for artists the store does not know (the server implements it over
+/// `soundalike_live`; the engine only sees this trait, so it stays free of HTTP).
+pub trait LiveLookup: Send + Sync {
+    /// The artist named `name` and its top tracks, when a source knows it.
+    fn lookup<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Option<ArtistRef>> + Send + 'a>>;
+    /// Queue a background crawl of the artist (and its neighbours) so the next ask can answer
+    /// with similar artists.
+    fn enqueue(&self, name: &str);
+}
+
+/// A shared [`LiveLookup`] with the time it may take per turn.
+#[derive(Clone)]
+pub struct Live {
+    /// The lookup.
+    pub lookup: Arc<dyn LiveLookup>,
+    /// Longest wait for it in one turn; past it the turn answers as if no source were set.
+    pub budget: Duration,
+}
+
+/// The default live budget: leaves a webhook's 5 s with room to spare.
+pub const LIVE_BUDGET: Duration = Duration::from_secs(3);
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -212,6 +248,8 @@ pub struct EngineConfig {
     pub k: usize,
     /// How many of them channels show as cards (the rest become quick replies).
     pub cards: usize,
+    /// Live sources for unknown artists (`None`: unknown artists get suggestions).
+    pub live: Option<Live>,
 }
 
 impl Default for EngineConfig {
@@ -220,6 +258,7 @@ impl Default for EngineConfig {
             algorithm: "hybrid".into(),
             k: 10,
             cards: 5,
+            live: None,
         }
     }
 }
@@ -228,7 +267,8 @@ impl Default for EngineConfig {
 #[derive(Clone)]
 pub struct Engine {
     recommender: Arc<Recommender>,
-    config: EngineConfig,
+    // Shared so that a clone per request allocates nothing.
+    config: Arc<EngineConfig>,
 }
 
 impl Engine {
@@ -236,7 +276,7 @@ impl Engine {
     pub fn new(recommender: Arc<Recommender>, config: EngineConfig) -> Self {
         Self {
             recommender,
-            config,
+            config: Arc::new(config),
         }
     }
 
@@ -246,7 +286,7 @@ impl Engine {
     }
 
     /// Reply to one utterance. `lang` is the channel's language, if it states one. Async because
-    /// channels run a turn under a time budget: answers that wait on a live source (later) must
+    /// channels run a turn under a time budget: answers that wait on a live source must
     /// not block them.
     pub async fn reply(
         &self,
@@ -254,22 +294,93 @@ impl Engine {
         lang: Option<Lang>,
     ) -> Result<Reply, RecommendError> {
         let lang = lang.unwrap_or_else(|| Lang::guess(utterance));
+        self.respond(self.understand(utterance), lang).await
+    }
+
+    /// What an utterance asks for, with the artist resolved: cheap (no reply is built), so a
+    /// channel may look up an answer it already rendered for the same artist.
+    pub fn understand(&self, utterance: &str) -> Understood {
         let candidates = match intent::parse(utterance) {
-            Intent::Help => return Ok(Reply::help(lang)),
+            Intent::Help => return Understood::Help,
             Intent::Artist(candidates) => candidates,
         };
         // The first candidate that names an artist exactly wins; otherwise the most cleaned-up
         // one is resolved forgivingly (typos), which also yields suggestions.
         let exact = candidates.iter().find_map(|c| {
             let entry = self.recommender.find_exact(c)?;
-            Some((c.as_str(), Resolution::Found { entry, exact: true }))
+            Some((c.clone(), Resolution::Found { entry, exact: true }))
         });
-        let last = candidates.last().map(String::as_str).unwrap_or(utterance);
-        let (query, resolution) = exact.unwrap_or_else(|| (last, self.recommender.resolve(last)));
+        let (query, resolution) = exact.unwrap_or_else(|| {
+            let last = candidates.last().map(String::as_str).unwrap_or(utterance);
+            (last.to_string(), self.recommender.resolve(last))
+        });
+        Understood::Artist { query, resolution }
+    }
+
+    /// The reply to what [`Engine::understand`] found. An artist the snapshot does not know is
+    /// looked up in the live sources, when configured, within their time budget.
+    pub async fn respond(
+        &self,
+        understood: Understood,
+        lang: Lang,
+    ) -> Result<Reply, RecommendError> {
+        let (query, resolution) = match understood {
+            Understood::Help => return Ok(Reply::help(lang)),
+            Understood::Artist { query, resolution } => (query, resolution),
+        };
         let answer =
             self.recommender
-                .answer(query, resolution, &self.config.algorithm, self.config.k)?;
+                .answer(&query, resolution, &self.config.algorithm, self.config.k)?;
+        let answer = match (answer, &self.config.live) {
+            (Answer::Unknown { query, suggestions }, Some(live)) => {
+                match tokio::time::timeout(live.budget, live.lookup.lookup(&query)).await {
+                    Ok(Some(artist)) => {
+                        live.lookup.enqueue(&artist.name);
+                        Answer::Found(Recommendation {
+                            query,
+                            exact: true,
+                            artist,
+                            algorithm: "live".into(),
+                            similar: Vec::new(),
+                        })
+                    }
+                    Ok(None) => Answer::Unknown { query, suggestions },
+                    Err(_) => {
+                        tracing::warn!(%query, "live sources past the budget; answering with suggestions");
+                        Answer::Unknown { query, suggestions }
+                    }
+                }
+            }
+            (answer, _) => answer,
+        };
         Ok(Reply::from_answer(answer, lang, self.config.cards))
+    }
+}
+
+/// An utterance understood: help, or an artist query with its resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Understood {
+    /// The person asked how to use the bot.
+    Help,
+    /// An artist query.
+    Artist {
+        /// The part of the utterance that names the artist.
+        query: String,
+        /// Which artist it names, if any.
+        resolution: Resolution,
+    },
+}
+
+impl Understood {
+    /// The artist (its position in the recommender's snapshot) when the query named one.
+    pub fn artist(&self) -> Option<usize> {
+        match self {
+            Understood::Artist {
+                resolution: Resolution::Found { entry, .. },
+                ..
+            } => Some(*entry),
+            _ => None,
+        }
     }
 }
 

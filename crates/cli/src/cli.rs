@@ -33,6 +33,14 @@ pub struct GlobalArgs {
     /// Settings file [default: ./soundalike.toml when it exists].
     #[arg(long, env = "SOUNDALIKE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Relational store URL: sqlite://PATH or mysql://USER:PASSWORD@HOST:PORT/DB (MySQL 8,
+    /// MariaDB, RDS) [default: sqlite://DATA_DIR/soundalike.sqlite].
+    #[arg(long, env = "SOUNDALIKE_STORE", global = true, hide_env_values = true)]
+    pub store: Option<String>,
+    /// Where artists' top tracks live: dynamodb://TABLE (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB...
+    /// from the usual AWS settings) [default: the relational store].
+    #[arg(long, env = "SOUNDALIKE_TRACKS_STORE", global = true)]
+    pub tracks_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,11 +56,42 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run as an AWS Lambda function (API Gateway v1/v2, Function URL, ALB events).
     Lambda(ServeArgs),
+    /// Crawl live sources breadth-first over related artists into the lake (resumable).
+    Ingest(IngestArgs),
     /// Run SQL over the lake's committed partitions (embedded DataFusion, the local Athena).
     Sql(SqlArgs),
     /// Lake tools.
     #[command(subcommand)]
     Lake(LakeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Sources to ask, comma-separated (spotify, deezer, lastfm, reccobeats) [default: every
+    /// configured one]. Credentials and base URLs come from the environment only.
+    #[arg(long, value_delimiter = ',')]
+    pub source: Option<Vec<String>>,
+    /// Seed artists, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub artists: Vec<String>,
+    /// Levels of related artists to follow.
+    #[arg(long, default_value_t = 1)]
+    pub depth: u32,
+    /// Stop after this many artists.
+    #[arg(long, default_value_t = 100)]
+    pub max_artists: usize,
+    /// Skip artists fetched within this many hours.
+    #[arg(long, default_value_t = 168)]
+    pub ttl_hours: u64,
+    /// One call per artist per endpoint, as the original project did (for comparison).
+    #[arg(long, hide = true)]
+    pub original_pattern: bool,
+    /// Lake partition day for the derived tables, YYYY-MM-DD [default: today, UTC].
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +111,8 @@ pub struct SqlArgs {
 pub enum LakeCommand {
     /// Print CREATE EXTERNAL TABLE statements for the lake's tables.
     Ddl(DdlArgs),
+    /// Re-derive the catalog tables from the raw zone (deterministic).
+    Rebuild(LakeRebuildArgs),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +133,16 @@ pub enum DdlEngine {
     Athena,
     Trino,
     Spark,
+}
+
+#[derive(Debug, Args)]
+pub struct LakeRebuildArgs {
+    /// Partition day to write, YYYY-MM-DD [default: today, UTC].
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -127,12 +178,29 @@ pub struct PipelineRunArgs {
     /// A CSV in the bundled dataset's column layout (plain or .gz) [default: the bundled data].
     #[arg(long, env = "SOUNDALIKE_DATASET")]
     pub dataset: Option<PathBuf>,
+    /// Where the catalog comes from: `dataset` (the bundled data or --dataset), `lake` (what the
+    /// lake already holds, e.g. after `ingest`), or live sources, comma-separated
+    /// (`spotify,deezer,...`: crawl from --artists first).
+    #[arg(long, default_value = "dataset", value_delimiter = ',')]
+    pub source: Vec<String>,
+    /// Seed artists for a live source, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub artists: Vec<String>,
+    /// Levels of related artists a live crawl follows.
+    #[arg(long, default_value_t = 1)]
+    pub depth: u32,
+    /// Artists a live crawl fetches at most.
+    #[arg(long, default_value_t = 100)]
+    pub max_artists: usize,
     /// Algorithm to publish (`all` for every one) [default: all].
     #[arg(long, env = "SOUNDALIKE_ALGORITHM")]
     pub algorithm: Option<String>,
     /// Neighbours kept per artist [default: 10].
     #[arg(short, long, env = "SOUNDALIKE_K")]
     pub k: Option<usize>,
+    /// From this many artists on, approximate (IVF) instead of exact top-k [default: 1000000].
+    #[arg(long, env = "SOUNDALIKE_ANN_THRESHOLD")]
+    pub ann_threshold: Option<usize>,
     /// Lake partition day, YYYY-MM-DD [default: today, UTC].
     #[arg(long)]
     pub date: Option<String>,
@@ -167,6 +235,10 @@ pub struct EvalArgs {
     /// A CSV in the bundled dataset's layout [default: the bundled data].
     #[arg(long, env = "SOUNDALIKE_DATASET")]
     pub dataset: Option<PathBuf>,
+    /// Spotify genre lists per artist (Kaggle `data_w_genres.csv`: artists, ..., genres), matched
+    /// by normalised name, as live Spotify lookups would supply them. For evaluation only.
+    #[arg(long)]
+    pub artist_genres: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

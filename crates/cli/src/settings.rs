@@ -12,8 +12,11 @@ use serde::Deserialize;
 pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     pub lake: Option<String>,
+    pub store: Option<String>,
+    pub tracks_store: Option<String>,
     pub algorithm: Option<String>,
     pub k: Option<usize>,
+    pub ann_threshold: Option<usize>,
     pub addr: Option<std::net::SocketAddr>,
     pub kakao_secret_header: Option<String>,
     pub kakao_secret: Option<String>,
@@ -27,8 +30,14 @@ impl std::fmt::Debug for FileSettings {
         f.debug_struct("FileSettings")
             .field("data_dir", &self.data_dir)
             .field("lake", &self.lake)
+            .field(
+                "store",
+                &self.store.as_deref().map(soundalike_store::redact),
+            )
+            .field("tracks_store", &self.tracks_store)
             .field("algorithm", &self.algorithm)
             .field("k", &self.k)
+            .field("ann_threshold", &self.ann_threshold)
             .field("addr", &self.addr)
             .field("kakao_secret_header", &self.kakao_secret_header)
             .field("kakao_secret", &self.kakao_secret.as_ref().map(|_| "***"))
@@ -44,8 +53,12 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The lake location: a folder, `file://…` or `s3://bucket/prefix`.
     pub lake: String,
+    /// Where the stores live (flag/env, else file, else SQLite in the data folder).
+    pub stores: soundalike_store::Locations,
     pub algorithm: Option<String>,
     pub k: usize,
+    /// From this many artists on, similarity uses the IVF index instead of exact top-k.
+    pub ann_threshold: usize,
     /// The file's server settings; flags and env override them in `commands::serve`.
     pub file: FileSettings,
 }
@@ -53,11 +66,7 @@ pub struct Settings {
 pub const DEFAULT_K: usize = 10;
 
 impl Settings {
-    pub fn load(
-        config: Option<&Path>,
-        data_dir: Option<PathBuf>,
-        lake: Option<String>,
-    ) -> anyhow::Result<Self> {
+    pub fn load(config: Option<&Path>, global: &crate::cli::GlobalArgs) -> anyhow::Result<Self> {
         let file = match config {
             Some(path) => read_file(path)?,
             None if Path::new("soundalike.toml").is_file() => {
@@ -65,16 +74,34 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
-        let data_dir = data_dir
+        let data_dir = global
+            .data_dir
+            .clone()
             .or(file.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from("soundalike-data"));
+        let stores = soundalike_store::Locations {
+            store: global
+                .store
+                .clone()
+                .or(file.store.clone())
+                .unwrap_or_else(|| {
+                    soundalike_store::Locations::sqlite(&data_dir.join("soundalike.sqlite")).store
+                }),
+            tracks: global.tracks_store.clone().or(file.tracks_store.clone()),
+        };
         Ok(Self {
-            lake: lake
+            lake: global
+                .lake
+                .clone()
                 .or(file.lake.clone())
                 .unwrap_or_else(|| data_dir.join("lake").display().to_string()),
             data_dir,
+            stores,
             algorithm: file.algorithm.clone(),
             k: file.k.unwrap_or(DEFAULT_K),
+            ann_threshold: file
+                .ann_threshold
+                .unwrap_or(soundalike_similarity::ann::DEFAULT_THRESHOLD),
             file,
         })
     }
@@ -91,8 +118,13 @@ impl Settings {
         }
     }
 
-    pub fn store_path(&self) -> PathBuf {
-        self.data_dir.join("soundalike.sqlite")
+    /// The local folder of the raw zone and crawl checkpoints: the lake itself when it is a
+    /// folder, else `<data-dir>/lake` (tables then go to the object store, raw bodies stay local).
+    pub fn raw_dir(&self) -> PathBuf {
+        match soundalike_lake::Storage::local_folder(&self.lake) {
+            Some(folder) => folder,
+            None => self.data_dir.join("lake"),
+        }
     }
 }
 

@@ -26,8 +26,9 @@ pub struct Artist {
     pub normalized_name: String,
 }
 
-/// Spotify audio features of one track. `None` is a value the source marked missing.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// Spotify audio features of one track. `None` is a value the source marked missing. Field names
+/// are Spotify's (and ReccoBeats'), so live clients decode them directly.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Deserialize)]
 pub struct AudioFeatures {
     /// 0..1
     pub danceability: Option<f32>,

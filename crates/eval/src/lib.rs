@@ -11,9 +11,14 @@
 //! - Split: queries fall in a *tune* or *test* half by a stable hash of the normalised name.
 //!   Tune weights on the tune half only; report the test half.
 //!
-//! **Invariant:** reads the ground-truth folder and nothing else; it never writes.
+//! Optionally ([`artist_genres`]) it also reads a Spotify genre-list file into the catalog, to
+//! measure `hybrid`'s source-genre block; that file is never bundled.
+//!
+//! **Invariant:** reads the ground-truth folder (and the optional genre file) and nothing else; it
+//! never writes.
 #![deny(missing_docs)]
 
+pub mod artist_genres;
 mod hetrec;
 pub mod tune;
 

@@ -128,6 +128,7 @@ pub fn parameters() -> Vec<Parameter> {
             credits,
             vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.7, 1.0]
         ),
+        float!(tags, vec![0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0]),
         float!(boost, boosts.clone()),
         float!(boost_popularity, boosts.clone()),
         float!(boost_reach, boosts.clone()),
@@ -168,8 +169,20 @@ impl<'a> Scorer<'a> {
     }
 }
 
-/// Coordinate search from `start`; reads tune-half scores only.
+/// Coordinate search from `start` over every parameter; reads tune-half scores only.
 pub fn search(setup: &Setup, profiles: &Profiles, start: Weights, options: &Search) -> Outcome {
+    search_over(setup, profiles, start, options, &parameters())
+}
+
+/// Coordinate search from `start` over the given parameters only (e.g. one block's weight, the
+/// others held); reads tune-half scores only.
+pub fn search_over(
+    setup: &Setup,
+    profiles: &Profiles,
+    start: Weights,
+    options: &Search,
+    parameters: &[Parameter],
+) -> Outcome {
     let mut scorer = Scorer::new(setup, profiles);
     let (start_score, start_distinct) = scorer.score(&start);
     let floor = (start_distinct as f64 * options.min_distinct_share).ceil() as usize;
@@ -178,7 +191,7 @@ pub fn search(setup: &Setup, profiles: &Profiles, start: Weights, options: &Sear
     for round in 1..=options.rounds {
         // Steepest ascent: try every value of every parameter, apply the single best move.
         let mut pick: Option<(Weights, HalfScore, usize, &'static str, f64)> = None;
-        for parameter in parameters() {
+        for parameter in parameters {
             for &value in &parameter.grid {
                 let mut w = best;
                 (parameter.set)(&mut w, value);
@@ -242,6 +255,7 @@ pub fn start() -> Weights {
         reach: 0.0,
         albums: 0.0,
         credits: 0.0,
+        tags: 0.0,
         boost: 0.0,
         boost_popularity: 0.0,
         boost_reach: 0.0,

@@ -15,7 +15,7 @@ use crate::{Lake, LakeError, Partition};
 /// The catalog tables, in write order.
 pub const TABLES: [&str; 4] = ["artists", "tracks", "audio_features", "playlist_tracks"];
 
-fn text(values: impl IntoIterator<Item = Option<impl AsRef<str>>>) -> ArrayRef {
+pub(crate) fn text(values: impl IntoIterator<Item = Option<impl AsRef<str>>>) -> ArrayRef {
     Arc::new(values.into_iter().collect::<StringArray>())
 }
 
@@ -27,7 +27,7 @@ fn i32s(values: impl IntoIterator<Item = Option<i32>>) -> ArrayRef {
     Arc::new(values.into_iter().collect::<Int32Array>())
 }
 
-fn batch(columns: Vec<(&str, ArrayRef, bool)>) -> RecordBatch {
+pub(crate) fn batch(columns: Vec<(&str, ArrayRef, bool)>) -> RecordBatch {
     let fields: Vec<Field> = columns
         .iter()
         .map(|(name, array, nullable)| Field::new(*name, array.data_type().clone(), *nullable))
@@ -130,14 +130,18 @@ pub fn catalog_batches(catalog: &Catalog) -> [RecordBatch; 4] {
 }
 
 /// Typed access to one table's columns, failing with [`LakeError::Schema`].
-struct Columns<'a> {
+pub(crate) struct Columns<'a> {
     table: &'a str,
     location: String,
     batch: &'a RecordBatch,
 }
 
 impl<'a> Columns<'a> {
-    fn get<T: Array + 'static>(&self, name: &str, kind: DataType) -> Result<&'a T, LakeError> {
+    pub(crate) fn get<T: Array + 'static>(
+        &self,
+        name: &str,
+        kind: DataType,
+    ) -> Result<&'a T, LakeError> {
         let schema_err = |reason: String| LakeError::Schema {
             table: self.table.to_string(),
             location: self.location.clone(),
@@ -159,7 +163,7 @@ impl<'a> Columns<'a> {
             .expect("type checked above"))
     }
 
-    fn text(&self, name: &str) -> Result<&'a StringArray, LakeError> {
+    pub(crate) fn text(&self, name: &str) -> Result<&'a StringArray, LakeError> {
         self.get(name, DataType::Utf8)
     }
 
@@ -183,7 +187,7 @@ fn opt<T: arrow_array::ArrowPrimitiveType>(
     a.is_valid(i).then(|| a.value(i))
 }
 
-fn columns<'b>(
+pub(crate) fn columns<'b>(
     lake: &Lake,
     table: &'b str,
     partition: Partition,
@@ -205,7 +209,9 @@ impl Lake {
         partition: Partition,
         catalog: &Catalog,
     ) -> Result<u64, LakeError> {
-        let mut bytes = 0;
+        // Live tables first: a partition counts as complete once its catalog tables are
+        // committed, and by then its live tables are too.
+        let mut bytes = self.write_live_tables(partition, catalog).await?;
         for (table, batch) in TABLES.iter().zip(catalog_batches(catalog)) {
             bytes += self.write_table(table, partition, &batch).await?;
         }
@@ -317,6 +323,7 @@ impl Lake {
                 });
             }
         }
+        self.read_live_tables(partition, &mut catalog).await?;
         catalog.sort();
         Ok(catalog)
     }

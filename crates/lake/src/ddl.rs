@@ -10,7 +10,7 @@ use std::fmt::Write;
 use arrow_schema::DataType;
 use soundalike_core::Catalog;
 
-use crate::{TABLES, catalog_batches};
+use crate::{LIVE_TABLES, TABLES, catalog_batches, live_batches};
 
 /// The engine a DDL is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +58,13 @@ impl LakeType {
 /// A table's columns: name, type, nullable.
 pub type LakeSchema = Vec<(String, LakeType, bool)>;
 
-/// The catalog tables and their columns, in [`TABLES`] order.
+/// Every lake table and its columns: [`TABLES`], then [`LIVE_TABLES`].
 pub fn table_schemas() -> Vec<(&'static str, LakeSchema)> {
+    let empty = Catalog::default();
     TABLES
         .iter()
-        .zip(catalog_batches(&Catalog::default()))
+        .zip(catalog_batches(&empty))
+        .chain(LIVE_TABLES.iter().zip(live_batches(&empty)))
         .map(|(table, batch)| {
             let columns = batch
                 .schema()
@@ -179,7 +181,7 @@ mod tests {
     fn every_table_has_a_ddl_type_for_every_column() {
         // table_schemas panics on a type the DDL does not know.
         let schemas = table_schemas();
-        assert_eq!(schemas.len(), TABLES.len());
+        assert_eq!(schemas.len(), (TABLES.len() + LIVE_TABLES.len()));
         assert!(schemas.iter().all(|(_, columns)| !columns.is_empty()));
     }
 
@@ -194,13 +196,19 @@ mod tests {
             text.contains("'storage.location.template' = 's3://bucket/lake/artists/dt=${dt}/'"),
             "{text}"
         );
-        assert_eq!(text.matches("CREATE EXTERNAL TABLE").count(), TABLES.len());
+        assert_eq!(
+            text.matches("CREATE EXTERNAL TABLE").count(),
+            (TABLES.len() + LIVE_TABLES.len())
+        );
         let spark = ddl(Engine::Spark, "s3://b/l", "db");
-        assert_eq!(spark.matches("MSCK REPAIR TABLE").count(), TABLES.len());
+        assert_eq!(
+            spark.matches("MSCK REPAIR TABLE").count(),
+            (TABLES.len() + LIVE_TABLES.len())
+        );
         let trino = ddl(Engine::Trino, "s3://b/l", "db");
         assert_eq!(
             trino.matches("sync_partition_metadata").count(),
-            TABLES.len()
+            (TABLES.len() + LIVE_TABLES.len())
         );
     }
 }

@@ -24,7 +24,9 @@
 
 mod catalog_tables;
 pub mod ddl;
+mod live_tables;
 mod partition;
+pub mod raw;
 pub mod storage;
 #[cfg(feature = "test-support")]
 pub mod test_support;
@@ -38,6 +40,7 @@ use parquet::file::properties::WriterProperties;
 use sha2::{Digest, Sha256};
 
 pub use catalog_tables::{TABLES, catalog_batches};
+pub use live_tables::{LIVE_TABLES, live_batches};
 pub use partition::Partition;
 pub use storage::Storage;
 

@@ -52,14 +52,22 @@ impl Storage {
         if let Some(rest) = location.strip_prefix("s3://") {
             return Self::s3(location, rest, s3_settings);
         }
-        if location.contains("://") && !location.starts_with("file://") {
-            return Err(LakeError::Location {
+        match Self::local_folder(location) {
+            Some(folder) => Self::local(folder),
+            None => Err(LakeError::Location {
                 location: location.to_string(),
                 reason: "use file://PATH, s3://BUCKET/PREFIX or a folder path".into(),
-            });
+            }),
         }
-        let path = location.strip_prefix("file://").unwrap_or(location);
-        Self::local(path)
+    }
+
+    /// The folder a location names when it is local (`file://PATH` or a plain path), without
+    /// opening it; `None` for `s3://` and other schemes.
+    pub fn local_folder(location: &str) -> Option<PathBuf> {
+        if let Some(path) = location.strip_prefix("file://") {
+            return Some(PathBuf::from(path));
+        }
+        (!location.contains("://")).then(|| PathBuf::from(location))
     }
 
     /// A lake in a local folder (created if missing).

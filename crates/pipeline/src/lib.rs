@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use soundalike_core::Catalog;
 use soundalike_lake::{Lake, Partition};
-use soundalike_similarity::{Algorithm, Neighbour, Profiles, kernel};
+use soundalike_similarity::ann::Strategy;
+use soundalike_similarity::{Algorithm, Neighbour, Profiles};
 use soundalike_sources::dataset::{self, BadRow, ImportReport};
-use soundalike_store::{Mart, MartRow, Store};
+use soundalike_store::{Locations, Mart, MartRow};
 
 /// A pipeline failure: which stage, and why.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,9 @@ pub enum Input {
     Bundled,
     /// A CSV file in the bundled layout.
     Dataset(PathBuf),
+    /// Whatever the lake already holds (its newest complete partition), e.g. after
+    /// `soundalike ingest`: the import and lake-write stages are skipped.
+    Lake,
 }
 
 /// What to run.
@@ -51,12 +55,14 @@ pub struct Options {
     pub input: Input,
     /// Lake location: a folder, `file://…` or `s3://bucket/prefix` (see `soundalike_lake::Storage`).
     pub lake: String,
-    /// SQLite file.
-    pub store_path: PathBuf,
+    /// Where to publish: the relational store and the top-tracks store.
+    pub stores: Locations,
     /// Algorithms to publish.
     pub algorithms: Vec<Algorithm>,
     /// Neighbours per artist.
     pub k: usize,
+    /// Exact or approximate top-k, by catalog size.
+    pub strategy: Strategy,
     /// Lake partition to write.
     pub partition: Partition,
     /// Draw progress on the terminal.
@@ -160,32 +166,46 @@ async fn blocking<T: Send + 'static>(
 
 /// Run the pipeline.
 pub async fn run(options: Options) -> Result<Summary, PipelineError> {
-    let mut stages = Stages::new(options.progress, 5 + options.algorithms.len());
-
-    stages.start("import");
-    let input = options.input.clone();
-    let imported = blocking(move || match input {
-        Input::Bundled => dataset::import_bundled(),
-        Input::Dataset(path) => dataset::import_path(&path),
-    })
-    .await??;
-    stages.done("import");
-
-    stages.start("lake write");
+    let from_lake = matches!(options.input, Input::Lake);
+    let fixed_stages = if from_lake { 2 } else { 4 };
+    let mut stages = Stages::new(options.progress, fixed_stages + options.algorithms.len());
     let lake = Lake::open(&options.lake)?;
-    let partition = options.partition;
-    // Parquet encoding and decoding are CPU work: keep them off the async workers.
-    let (import_report, imported) = (imported.report, imported.catalog);
-    let (lake_bytes, lake) = blocking(move || {
-        let runtime = tokio::runtime::Handle::current();
-        (
-            runtime.block_on(lake.write_catalog(partition, &imported)),
-            lake,
-        )
-    })
-    .await?;
-    let lake_bytes = lake_bytes?;
-    stages.done("lake write");
+
+    let (import, lake_bytes, partition) = if from_lake {
+        let partition = lake
+            .latest_complete_partition()
+            .await?
+            .ok_or_else(|| soundalike_lake::LakeError::Empty(lake.storage().url().to_string()))?;
+        let report = ImportReport {
+            source: format!("lake {}", lake.storage().url()),
+            rows: 0,
+            bad_rows: Vec::new(),
+            repeated_track_rows: 0,
+            tracks_without_artist: 0,
+        };
+        (report, 0, partition)
+    } else {
+        stages.start("import");
+        let input = options.input.clone();
+        let imported = blocking(move || match input {
+            Input::Bundled => dataset::import_bundled(),
+            Input::Dataset(path) => dataset::import_path(&path),
+            Input::Lake => unreachable!("handled above"),
+        })
+        .await??;
+        stages.done("import");
+
+        stages.start("lake write");
+        let (lake, partition) = (lake.clone(), options.partition);
+        // Parquet encoding is CPU work: keep it off the async workers.
+        let (report, imported) = (imported.report, imported.catalog);
+        let lake_bytes = blocking(move || {
+            tokio::runtime::Handle::current().block_on(lake.write_catalog(partition, &imported))
+        })
+        .await??;
+        stages.done("lake write");
+        (report, lake_bytes, options.partition)
+    };
 
     stages.start("lake read");
     let catalog = blocking(move || {
@@ -208,9 +228,17 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     for &algorithm in &options.algorithms {
         let stage = format!("similarity ({algorithm})");
         stages.start(&stage);
-        let (c, p, k) = (catalog.clone(), profiles.clone(), options.k);
+        let (c, p, k, strategy) = (
+            catalog.clone(),
+            profiles.clone(),
+            options.k,
+            options.strategy,
+        );
         let mart = blocking(move || {
-            let lists = kernel::top_k_all(&algorithm.embed(&p), k);
+            let embedding = algorithm.embed(&p);
+            let method = strategy.method(&embedding);
+            tracing::info!(%algorithm, ?method, "top-k");
+            let lists = strategy.top_k_all(&embedding, k);
             to_mart(&c, algorithm, k, &lists)
         })
         .await?;
@@ -219,18 +247,20 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     }
 
     stages.start("publish");
-    let store = Store::open(&options.store_path).await?;
-    let report = store.publish(&catalog, &marts).await?;
-    store.close().await;
+    let stores = options.stores.open().await?;
+    // Tracks first: once the new mart is current, its artists' tracks are already readable.
+    stores.tracks.publish(&catalog).await?;
+    let report = stores.store.publish(&catalog, &marts).await?;
+    stores.close().await;
     stages.done("publish");
 
     let n = catalog.artists.len().max(1) as f64;
     Ok(Summary {
-        import: import_report,
+        import,
         artists: catalog.artists.len(),
         tracks: catalog.tracks.len(),
         memberships: catalog.memberships.len(),
-        partition: options.partition,
+        partition,
         lake_bytes,
         marts: marts
             .iter()

@@ -11,10 +11,11 @@
 #![deny(missing_docs)]
 
 use std::collections::HashMap;
+use std::sync::RwLock;
 
 use soundalike_core::names::loose_key;
 use soundalike_core::{NameIndex, Resolution, spotify_track_url};
-use soundalike_store::{ArtistRow, Store, StoreError};
+use soundalike_store::{ArtistRow, Store, StoreError, Stores, TopTracks};
 
 /// Tracks shown per artist by default.
 pub const TRACKS_PER_ARTIST: usize = 3;
@@ -122,7 +123,7 @@ type Neighbour = (usize, i64, f64);
 
 /// An in-memory snapshot of the store for answering.
 pub struct Recommender {
-    store: Store,
+    stores: Stores,
     artists: Vec<ArtistRow>,
     by_id: HashMap<String, usize>,
     index: NameIndex,
@@ -133,11 +134,24 @@ pub struct Recommender {
     marts: HashMap<String, Vec<Vec<Neighbour>>>,
     /// (algorithm, version) of the marts loaded, sorted.
     versions: Vec<(String, i64)>,
+    /// Forgiving resolutions already worked out, by query: the same typo or unknown name comes
+    /// again and again, and the typo search is the costliest part of an answer.
+    forgiven: RwLock<HashMap<String, Resolution>>,
 }
 
+/// Forgiving resolutions remembered at most per snapshot (user input is unbounded).
+const FORGIVEN_MAX: usize = 16_384;
+
 impl Recommender {
-    /// Load the snapshot from the store.
+    /// Load the snapshot from a store that also holds the top tracks.
     pub async fn load(store: Store) -> Result<Self, RecommendError> {
+        let tracks = TopTracks::Store(store.clone());
+        Self::load_from(Stores { store, tracks }).await
+    }
+
+    /// Load the snapshot from the store and the tracks store.
+    pub async fn load_from(stores: Stores) -> Result<Self, RecommendError> {
+        let store = &stores.store;
         let artists = store.artists().await?;
         let index = NameIndex::new(
             artists
@@ -150,7 +164,7 @@ impl Recommender {
             .map(|(i, a)| (a.artist_id.clone(), i))
             .collect();
         let mut tracks = vec![Vec::new(); artists.len()];
-        for (artist, t) in store.top_tracks_of_all(TRACKS_PER_ARTIST).await? {
+        for (artist, t) in stores.tracks.of_all(&artists, TRACKS_PER_ARTIST).await? {
             if let Some(&a) = by_id.get(&artist) {
                 tracks[a].push(TrackRef {
                     url: spotify_track_url(&t.track_id),
@@ -174,7 +188,7 @@ impl Recommender {
         }
         versions.sort();
         Ok(Self {
-            store,
+            stores,
             artists,
             by_id,
             index,
@@ -182,6 +196,7 @@ impl Recommender {
             tracks,
             marts,
             versions,
+            forgiven: RwLock::default(),
         })
     }
 
@@ -193,6 +208,7 @@ impl Recommender {
     /// True when the store has published marts this snapshot does not hold.
     pub async fn is_stale(&self) -> Result<bool, RecommendError> {
         let mut current: Vec<(String, i64)> = self
+            .stores
             .store
             .marts()
             .await?
@@ -205,7 +221,12 @@ impl Recommender {
 
     /// The store behind this recommender.
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.stores.store
+    }
+
+    /// The stores behind this recommender (to load a newer snapshot from).
+    pub fn stores(&self) -> &Stores {
+        &self.stores
     }
 
     fn unalias<'q>(&self, query: &'q str) -> &'q str {
@@ -224,7 +245,19 @@ impl Recommender {
     /// Resolve what a person typed: an alias counts as exact, then the forgiving name index
     /// (loose match, typos, suggestions).
     pub fn resolve(&self, query: &str) -> Resolution {
-        self.index.resolve(self.unalias(query), MAX_SUGGESTIONS)
+        let query = self.unalias(query);
+        if let Some(entry) = self.index.find_exact(query) {
+            return Resolution::Found { entry, exact: true };
+        }
+        if let Some(known) = self.forgiven.read().expect("forgiven lock").get(query) {
+            return known.clone();
+        }
+        let resolution = self.index.resolve(query, MAX_SUGGESTIONS);
+        let mut forgiven = self.forgiven.write().expect("forgiven lock");
+        if forgiven.len() < FORGIVEN_MAX {
+            forgiven.insert(query.to_string(), resolution.clone());
+        }
+        resolution
     }
 
     /// Resolve `query` and answer with up to `k` similar artists from `algorithm`'s mart.

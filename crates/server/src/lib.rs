@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod lambda;
+pub mod live;
 mod metrics;
 mod routes;
 mod state;

@@ -67,6 +67,15 @@ impl Metrics {
         h.sum += seconds;
     }
 
+    /// Count what a reply was: a recommendation or an unknown-artist answer.
+    pub fn replied(&self, body: &soundalike_chat::ReplyBody) {
+        match body {
+            soundalike_chat::ReplyBody::Recommendation(_) => self.recommendation(),
+            soundalike_chat::ReplyBody::Unknown { .. } => self.unknown_artist(),
+            _ => {}
+        }
+    }
+
     /// Count one recommendation answered.
     pub fn recommendation(&self) {
         self.recommendations.fetch_add(1, Ordering::Relaxed);

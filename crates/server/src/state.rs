@@ -1,14 +1,14 @@
 //! Shared state: settings, metrics, and the chat engine once the data is ready.
 
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use soundalike_chat::{Engine, EngineConfig};
 use soundalike_recommend::Recommender;
-use soundalike_store::Store;
+use soundalike_store::{Locations, Stores};
 
 use crate::metrics::Metrics;
+use crate::routes::RenderedAnswers;
 
 /// A secret value: compared in constant time, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -111,7 +111,8 @@ impl Default for ServerConfig {
 struct Inner {
     config: ServerConfig,
     metrics: Metrics,
-    engine: RwLock<Option<Engine>>,
+    // The engine and the Kakao answers rendered from its snapshot change together.
+    engine: RwLock<Option<(Engine, Arc<RenderedAnswers>)>>,
     http: reqwest::Client,
 }
 
@@ -159,17 +160,24 @@ impl AppState {
 
     /// The engine, once ready.
     pub fn engine(&self) -> Option<Engine> {
+        self.snapshot().map(|(engine, _)| engine)
+    }
+
+    /// The engine with the Kakao answers already rendered from its snapshot.
+    pub(crate) fn snapshot(&self) -> Option<(Engine, Arc<RenderedAnswers>)> {
         self.inner.engine.read().expect("engine lock").clone()
     }
 
-    /// Install (or replace) the engine: the service is ready from now on.
+    /// Install (or replace) the engine: the service is ready from now on. Answers rendered from
+    /// the previous snapshot are dropped with it.
     pub fn set_engine(&self, engine: Engine) {
-        *self.inner.engine.write().expect("engine lock") = Some(engine);
+        *self.inner.engine.write().expect("engine lock") =
+            Some((engine, Arc::new(RenderedAnswers::default())));
     }
 
-    /// Load the recommender from a store and install an engine over it.
-    pub async fn load(&self, store: Store) -> Result<(), soundalike_recommend::RecommendError> {
-        let recommender = Recommender::load(store).await?;
+    /// Load the recommender from the stores and install an engine over it.
+    pub async fn load(&self, stores: Stores) -> Result<(), soundalike_recommend::RecommendError> {
+        let recommender = Recommender::load_from(stores).await?;
         tracing::info!(artists = recommender.artist_count(), "recommender loaded");
         self.set_engine(Engine::new(
             Arc::new(recommender),
@@ -179,30 +187,32 @@ impl AppState {
     }
 }
 
-/// Make the service ready: open the store at `store_path`; when it has no similarity mart yet and
-/// `first_build` is given, run that pipeline first (the "first start" of `serve`); then load.
+/// Make the service ready: open the stores (an SQLite path or [`Locations`]); when they have no
+/// similarity mart yet and `first_build` is given, run that pipeline first (the "first start" of
+/// `serve`); then load.
 pub async fn warm_up(
     state: AppState,
-    store_path: PathBuf,
+    locations: impl Into<Locations>,
     first_build: Option<soundalike_pipeline::Options>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let mut store = Store::open(&store_path).await?;
-    if store.marts().await?.is_empty()
+    let locations = locations.into();
+    let mut stores = locations.open().await?;
+    if stores.store.marts().await?.is_empty()
         && let Some(options) = first_build
     {
         tracing::warn!(
             "no similarity data yet: building it from the bundled dataset (first start)"
         );
-        store.close().await;
+        stores.close().await;
         let summary = soundalike_pipeline::run(options).await?;
         tracing::info!(
             artists = summary.artists,
             tracks = summary.tracks,
             "first build done"
         );
-        store = Store::open(&store_path).await?;
+        stores = locations.open().await?;
     }
-    state.load(store).await?;
+    state.load(stores).await?;
     Ok(())
 }
 
@@ -218,7 +228,7 @@ pub async fn watch_store(state: AppState, every: std::time::Duration) {
         };
         let recommender = engine.recommender();
         match recommender.is_stale().await {
-            Ok(true) => match state.load(recommender.store().clone()).await {
+            Ok(true) => match state.load(recommender.stores().clone()).await {
                 Ok(()) => tracing::info!("reloaded the similarity data after a new publish"),
                 Err(error) => tracing::warn!(%error, "reload failed; serving the previous data"),
             },

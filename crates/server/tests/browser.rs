@@ -169,14 +169,15 @@ async fn a_person_types_an_artist_and_sees_similar_artist_cards() {
     let options = soundalike_pipeline::Options {
         input: soundalike_pipeline::Input::Bundled,
         lake: dir.path().join("lake").display().to_string(),
-        store_path: dir.path().join("soundalike.sqlite"),
+        stores: dir.path().join("soundalike.sqlite").into(),
         algorithms: vec![soundalike_similarity::Algorithm::DEFAULT],
         k: 10,
+        strategy: Default::default(),
         partition: soundalike_lake::Partition::today(),
         progress: false,
     };
     let state = AppState::new(ServerConfig::default());
-    warm_up(state.clone(), options.store_path.clone(), Some(options))
+    warm_up(state.clone(), options.stores.clone(), Some(options))
         .await
         .unwrap();
     let app = Application::build("127.0.0.1:0".parse().unwrap(), state)

@@ -9,6 +9,11 @@
 //!     `kernel::top_k_all`. With Q > 0, only the first Q rows query all N (`top_k_among`).
 //!     Prints one JSON object (best of --repeat); with --ids-out writes the neighbour ids
 //!     (queries × k, u32 LE), for the recall check against FAISS.
+//! bench_kernel ann  --data FILE --d D [--k 10] [--threads 2] [--queries Q] [--lists 0]
+//!                   [--iterations 8] [--probes 8,16,32,64] [--ids-out PREFIX]
+//!     Builds the IVF index (`ann::Ivf`, squared L2; 0 lists = 4·√N) over all N rows, timed,
+//!     then searches the first Q rows (all when 0) once per `--probes` value, timed, each query
+//!     skipping its own row. Prints one JSON object; with --ids-out writes PREFIX.<probes>.
 //! ```
 //!
 //! Squared L2 through the Dot kernel: `‖x − y‖² = ‖x‖² − (2⟨x,y⟩ − ‖y‖²)`, and `‖x‖²` is constant
@@ -19,6 +24,7 @@
 use std::io::{Read, Write};
 use std::time::Instant;
 
+use soundalike_similarity::ann::{Ivf, Params, Space};
 use soundalike_similarity::kernel::{self, Embedding, Matrix, Metric};
 
 /// splitmix64: tiny, fast, and good enough for benchmark data.
@@ -115,6 +121,86 @@ impl Args {
     }
 }
 
+fn read_data(path: &str, d: usize) -> std::io::Result<Vec<f32>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    let data: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    assert_eq!(data.len() % d, 0, "file size is not a multiple of d");
+    Ok(data)
+}
+
+fn write_ids(path: &str, lists: &[Vec<u32>]) -> std::io::Result<()> {
+    let out: Vec<u8> = lists
+        .iter()
+        .flatten()
+        .flat_map(|i| i.to_le_bytes())
+        .collect();
+    std::fs::File::create(path)?.write_all(&out)
+}
+
+fn ann(args: &Args) -> std::io::Result<()> {
+    let d = args.num("--d", None);
+    let k = args.num("--k", Some(10));
+    let threads = args.num("--threads", Some(2));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .expect("rayon pool");
+    let data = read_data(args.path("--data"), d)?;
+    let n = data.len() / d;
+    let queries = match args.num("--queries", Some(0)) {
+        0 => n,
+        q => q.min(n),
+    };
+    let params = Params {
+        lists: args.num("--lists", Some(Params::default().lists)),
+        iterations: args.num("--iterations", Some(Params::default().iterations)),
+        ..Params::default()
+    };
+    let probes: Vec<usize> = args
+        .get("--probes")
+        .unwrap_or("8,16,32,64")
+        .split(',')
+        .map(|v| v.trim().parse().expect("--probes: numbers"))
+        .collect();
+    let q_rows = Matrix::new(data[..queries * d].to_vec(), d);
+    let start = Instant::now();
+    let index = Ivf::build(Matrix::new(data, d), Space::L2, &params);
+    let build = start.elapsed().as_secs_f64();
+    let mut runs = Vec::new();
+    for &p in &probes {
+        let start = Instant::now();
+        let lists = index.search_many(&q_rows, k, p, &|q| Some(q));
+        let seconds = start.elapsed().as_secs_f64();
+        if let Some(prefix) = args.get("--ids-out") {
+            let ids: Vec<Vec<u32>> = lists
+                .iter()
+                .map(|l| l.iter().map(|nb| nb.index).collect())
+                .collect();
+            assert!(ids.iter().all(|l| l.len() == k.min(n - 1)));
+            write_ids(&format!("{prefix}.{p}"), &ids)?;
+        }
+        runs.push(format!(
+            "{{\"probes\":{p},\"seconds\":{seconds:.6},\"queries_per_s\":{:.1}}}",
+            queries as f64 / seconds
+        ));
+    }
+    println!(
+        "{{\"method\":\"ivf\",\"n\":{n},\"queries\":{queries},\"d\":{d},\"k\":{k},\"threads\":{threads},\
+         \"lists\":{},\"iterations\":{},\"build_seconds\":{build:.3},\"index_mib\":{:.1},\
+         \"runs\":[{}],\"peak_rss_kib\":{}}}",
+        index.lists(),
+        params.iterations,
+        index.memory_bytes() as f64 / (1 << 20) as f64,
+        runs.join(","),
+        peak_rss_kib()
+    );
+    Ok(())
+}
+
 fn main() -> std::io::Result<()> {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = raw.first().cloned() else {
@@ -190,6 +276,7 @@ fn main() -> std::io::Result<()> {
                 peak_rss_kib()
             );
         }
+        "ann" => ann(&args)?,
         other => {
             eprintln!("unknown command {other}");
             std::process::exit(2);

@@ -10,6 +10,7 @@
 //! | subgenre, genre | 0.35, 0.25 | share of the artist's playlist memberships per label | scene and style |
 //! | audio | 0.5 | z-scored per-artist means of the nine continuous audio features | sound, for artists with little playlist evidence |
 //! | era | 0.25 | mean release year over Gaussian bins (σ = 5 years) | listeners follow eras |
+//! | tags | 2 | the source genre lists of the artist ([`Profiles::tags`], e.g. Spotify's), one per genre | a source's own genre labels are finer than the playlist genres; empty (no columns) for the bundled dataset, so its results are unchanged; weight picked on the tune half with Spotify genre lists (`examples/tune.rs --artist-genres`) |
 //! | credits | 0.15 | the artist and everyone named with it in a track title ("feat.", "with", "Remix"), hashed into 128 signed buckets | collaborators share fans |
 //! | *boost* (candidate side) | 1.25 | similarity blocks × `1 + 1.25 · ln(1 + tracks) / ln(1 + most tracks)` | "fans also like" lists favour established artists, in proportion to how similar they are, so a popular but unrelated artist gains little |
 //! | *popularity*, *peak* (candidate columns) | 0.4, 0.1 | mean and highest Spotify popularity / 100, met by the weight on the query side | a small additive prior toward well-known artists |
@@ -88,6 +89,8 @@ pub struct Weights {
     pub albums: f32,
     /// Title credits: artists named together in a track title ("feat.", "with", "Remix").
     pub credits: f32,
+    /// Source genre lists ([`Profiles::tags`]); the block takes no columns when no artist has one.
+    pub tags: f32,
     /// Multiplicative presence prior: a candidate's similarity blocks are scaled by
     /// `1 + boost · presence`, so better-known artists gain in proportion to their similarity.
     pub boost: f32,
@@ -125,6 +128,7 @@ impl Default for Weights {
             reach: 0.0,
             albums: 0.0,
             credits: 0.15,
+            tags: 2.0,
             boost: 1.25,
             boost_popularity: 0.0,
             boost_reach: 0.0,
@@ -177,45 +181,47 @@ fn densify(sparse: &Sparse, dim: usize, weight_of: impl Fn(u32, f32) -> f32) -> 
     dense
 }
 
-/// Unit-length TF-IDF playlist rows of every artist (sparse), under the weights' transforms.
-fn playlist_rows(p: &Profiles, w: &Weights) -> Vec<Sparse> {
-    let n = p.len();
+/// Smoothed inverse document frequency of every playlist over the artists `fit` accepts.
+fn playlist_idf(p: &Profiles, w: &Weights, fit: &dyn Fn(usize) -> bool) -> Vec<f32> {
     let mut df = vec![0f32; p.n_playlists];
-    for sparse in &p.playlists {
+    let mut n = 0usize;
+    for (a, sparse) in p.playlists.iter().enumerate() {
+        if !fit(a) {
+            continue;
+        }
+        n += 1;
         for &(d, _) in sparse {
             df[d as usize] += 1.0;
         }
     }
-    let idf: Vec<f32> = df
-        .iter()
+    df.iter()
         .map(|&d| {
             ((n as f32 + 1.0) / (d + 1.0))
                 .ln()
                 .powf(w.idf_power.max(0.0))
         })
-        .collect();
-    p.playlists
-        .iter()
-        .map(|sparse| {
-            let mut row: Sparse = sparse
-                .iter()
-                .map(|&(d, c)| {
-                    let tf = match w.tf {
-                        Tf::Raw => c,
-                        Tf::Log => (1.0 + c).ln(),
-                        Tf::Binary => 1.0,
-                        Tf::Saturating => c * (w.tf_k + 1.0) / (c + w.tf_k),
-                    };
-                    (d, tf * idf[d as usize])
-                })
-                .collect();
-            let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                row.iter_mut().for_each(|(_, v)| *v /= norm);
-            }
-            row
-        })
         .collect()
+}
+
+/// The unit-length TF-IDF playlist row of one artist (sparse), under the weights' transforms.
+fn playlist_row(sparse: &Sparse, w: &Weights, idf: &[f32]) -> Sparse {
+    let mut row: Sparse = sparse
+        .iter()
+        .map(|&(d, c)| {
+            let tf = match w.tf {
+                Tf::Raw => c,
+                Tf::Log => (1.0 + c).ln(),
+                Tf::Binary => 1.0,
+                Tf::Saturating => c * (w.tf_k + 1.0) / (c + w.tf_k),
+            };
+            (d, tf * idf[d as usize])
+        })
+        .collect();
+    let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        row.iter_mut().for_each(|(_, v)| *v /= norm);
+    }
+    row
 }
 
 /// Eigenvectors of the playlist co-occurrence matrix `Σ_a x_aᵀ x_a` over unit TF-IDF rows:
@@ -233,12 +239,18 @@ pub struct Basis {
 impl Basis {
     /// Build the basis for the transforms of `w`.
     pub fn build(p: &Profiles, w: &Weights) -> Self {
+        Self::build_over(p, w, &|_| true)
+    }
+
+    /// Build the basis from the artists `fit` accepts only.
+    pub fn build_over(p: &Profiles, w: &Weights, fit: &dyn Fn(usize) -> bool) -> Self {
         let m = p.n_playlists;
-        let rows = playlist_rows(p, w);
+        let idf = playlist_idf(p, w, fit);
         let mut gram = vec![0f64; m * m];
-        for row in &rows {
-            for &(i, a) in row {
-                for &(j, b) in row {
+        for (_, sparse) in p.playlists.iter().enumerate().filter(|(a, _)| fit(*a)) {
+            let row = playlist_row(sparse, w, &idf);
+            for &(i, a) in &row {
+                for &(j, b) in &row {
                     gram[i as usize * m + j as usize] += f64::from(a) * f64::from(b);
                 }
             }
@@ -336,183 +348,272 @@ pub fn embed_with(p: &Profiles, w: &Weights, basis: Option<&Basis>) -> Embedding
         }
         _ => None,
     };
-    let n = p.len();
-    let bins = era_bins();
-    let rank = if w.smooth > 0.0 {
-        w.smooth_rank.clamp(1, p.n_playlists.max(1))
-    } else {
-        0
-    };
-    // Blocks with zero weight take no columns.
-    let on = |weight: f32, len: usize| if weight > 0.0 { len } else { 0 };
-    let prior_weights = [w.popularity, w.presence, w.peak, w.reach, w.albums];
-    let dim = (on(w.playlist, p.n_playlists)
-        + on(w.smooth, rank)
-        + on(w.subgenre, p.n_subgenres)
-        + on(w.genre, p.n_genres)
-        + on(w.audio, N_FEATURES)
-        + on(w.audio_spread, N_FEATURES)
-        + on(w.era, bins)
-        + on(w.credits, CREDIT_DIM)
-        + prior_weights.iter().filter(|&&x| x > 0.0).count())
-    .max(1);
-    let rows = playlist_rows(p, w);
+    Model::fit(p, w, basis, &|_| true).embed(p)
+}
 
-    // Mean and spread over artists of each feature's per-artist mean and standard deviation.
-    let moments = |values: &dyn Fn(usize) -> Option<f32>| {
-        let (mut mean, mut std) = ([0f64; N_FEATURES], [0f64; N_FEATURES]);
-        for k in 0..N_FEATURES {
-            let xs: Vec<f64> = (0..n)
-                .filter_map(|a| {
-                    if p.track_counts[a] > 0 {
-                        values(a * N_FEATURES + k)
-                    } else {
-                        None
-                    }
-                })
-                .map(f64::from)
-                .collect();
-            let count = xs.len().max(1) as f64;
-            mean[k] = xs.iter().sum::<f64>() / count;
-            std[k] = (xs.iter().map(|v| (v - mean[k]).powi(2)).sum::<f64>() / count).sqrt();
-        }
-        (mean, std)
-    };
-    let (mean, std) = moments(&|i| p.feature_means[i / N_FEATURES][i % N_FEATURES]);
-    let (spread_mean, spread_std) = moments(&|i| p.feature_stds[i / N_FEATURES][i % N_FEATURES]);
-    let max_tracks = p.track_counts.iter().copied().max().unwrap_or(1).max(1);
-    let max_playlists = p
-        .playlists
-        .iter()
-        .map(|s| s.len() as u32)
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let max_albums = p.album_counts.iter().copied().max().unwrap_or(1).max(1);
-    let scale: Vec<f64> = basis
-        .map(|b| {
-            b.values[..rank]
-                .iter()
-                .map(|l| l.powf(f64::from(w.smooth_power)))
-                .collect()
-        })
-        .unwrap_or_default();
+/// Everything `hybrid` learns from the whole catalog (IDF, feature moments, largest counts, the
+/// smoothing basis), so one more artist can be embedded consistently without refitting
+/// ([`Model::row`]).
+#[derive(Debug, Clone)]
+pub struct Model {
+    weights: Weights,
+    idf: Vec<f32>,
+    /// Per feature (mean, std) over artists' means, then over their standard deviations.
+    means: Moments,
+    spreads: Moments,
+    max_tracks: u32,
+    max_playlists: u32,
+    max_albums: u32,
+    /// The smoothing basis's leading eigenvectors, each scaled by its eigenvalue weight.
+    smooth: Vec<Vec<f64>>,
+    n_playlists: usize,
+    n_subgenres: usize,
+    n_genres: usize,
+    n_tags: usize,
+    dim: usize,
+}
 
-    let mut queries = vec![0f32; n * dim];
-    let mut candidates = vec![0f32; n * dim];
-    let valid: Vec<bool> = p.track_counts.iter().map(|&c| c > 0).collect();
-    queries
-        .par_chunks_mut(dim)
-        .zip(candidates.par_chunks_mut(dim))
-        .enumerate()
-        .filter(|(a, _)| valid[*a])
-        .for_each(|(a, (row, cand))| {
-            let mut at = 0;
-            let mut block = |len: usize, values: &[f32], weight: f32| {
-                if weight <= 0.0 {
-                    return;
-                }
-                put_unit(&mut row[at..at + len], values, weight.max(0.0).sqrt());
-                at += len;
-            };
-            let playlist = densify(&rows[a], p.n_playlists, |_, v| v);
-            block(p.n_playlists, &playlist, w.playlist);
-            let smooth: Vec<f32> = match basis {
-                Some(b) => (0..rank)
-                    .map(|r| {
-                        let dot: f64 = rows[a]
-                            .iter()
-                            .map(|&(d, v)| f64::from(v) * b.vectors[r][d as usize])
-                            .sum();
-                        (dot * scale[r]) as f32
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            block(rank, &smooth, w.smooth);
-            block(
-                p.n_subgenres,
-                &densify(&p.subgenres[a], p.n_subgenres, |_, c| c),
-                w.subgenre,
-            );
-            block(
-                p.n_genres,
-                &densify(&p.genres[a], p.n_genres, |_, c| c),
-                w.genre,
-            );
-            let tracks = p.track_counts[a] as f32;
-            let shrink = tracks / (tracks + w.audio_shrink.max(0.0));
-            let audio: Vec<f32> = (0..N_FEATURES)
-                .map(|k| match p.feature_means[a][k] {
-                    Some(x) if std[k] > 0.0 => ((f64::from(x) - mean[k]) / std[k]) as f32,
-                    _ => 0.0,
-                })
-                .collect();
-            let shrink = shrink * shrink;
-            block(N_FEATURES, &audio, w.audio * shrink);
-            let spread: Vec<f32> = (0..N_FEATURES)
-                .map(|k| match p.feature_stds[a][k] {
-                    Some(x) if spread_std[k] > 0.0 && p.track_counts[a] > 1 => {
-                        ((f64::from(x) - spread_mean[k]) / spread_std[k]) as f32
-                    }
-                    _ => 0.0,
-                })
-                .collect();
-            block(N_FEATURES, &spread, w.audio_spread * shrink);
-            let era: Vec<f32> = match p.mean_year[a] {
-                Some(year) => (0..bins)
-                    .map(|b| {
-                        let center = ERA_FIRST + b as f32 * ERA_STEP;
-                        (-((year - center) / w.era_years).powi(2) / 2.0).exp()
-                    })
-                    .collect(),
-                None => vec![0.0; bins],
-            };
-            block(bins, &era, w.era);
-            let mut credit = vec![0f32; CREDIT_DIM];
-            if !p.credits[a].is_empty() {
-                let (slot, sign) = credit_slot(a as u32);
-                credit[slot] += sign;
-                for &(b, count) in &p.credits[a] {
-                    let (slot, sign) = credit_slot(b);
-                    credit[slot] += sign * (1.0 + count).ln() / 2f32.ln();
-                }
-            }
-            block(CREDIT_DIM, &credit, w.credits);
-            let log_share = log_share_of;
-            let presence = log_share(p.track_counts[a], max_tracks);
-            let reach = log_share(p.playlists[a].len() as u32, max_playlists);
-            let albums = log_share(p.album_counts[a], max_albums);
-            let popularity = p.popularity[a].unwrap_or(0.0) / 100.0;
-            let factor = (1.0 + w.boost * presence)
-                * (1.0 + w.boost_popularity * popularity)
-                * (1.0 + w.boost_reach * reach)
-                * (1.0 + w.boost_albums * albums);
-            for (c, r) in cand[..at].iter_mut().zip(&row[..at]) {
-                *c = r * factor;
-            }
-            let priors = [
-                popularity,
-                presence,
-                p.max_popularity[a].unwrap_or(0.0) / 100.0,
-                reach,
-                albums,
-            ];
-            for (weight, value) in prior_weights.into_iter().zip(priors) {
-                if weight > 0.0 {
-                    row[at] = weight;
-                    cand[at] = value;
-                    at += 1;
-                }
-            }
-            debug_assert!(at == dim || (at == 0 && dim == 1));
-        });
-    Embedding {
-        metric: Metric::Dot,
-        queries: Matrix::new(queries, dim),
-        candidates: Some(Matrix::new(candidates, dim)),
-        valid,
+type Moments = ([f64; N_FEATURES], [f64; N_FEATURES]);
+
+/// Mean and spread over the artists `fit` accepts (with tracks) of one per-artist feature value.
+fn moments(
+    p: &Profiles,
+    fit: &dyn Fn(usize) -> bool,
+    values: &dyn Fn(usize, usize) -> Option<f32>,
+) -> Moments {
+    let (mut mean, mut std) = ([0f64; N_FEATURES], [0f64; N_FEATURES]);
+    for k in 0..N_FEATURES {
+        let xs: Vec<f64> = (0..p.len())
+            .filter(|&a| p.track_counts[a] > 0 && fit(a))
+            .filter_map(|a| values(a, k))
+            .map(f64::from)
+            .collect();
+        let count = xs.len().max(1) as f64;
+        mean[k] = xs.iter().sum::<f64>() / count;
+        std[k] = (xs.iter().map(|v| (v - mean[k]).powi(2)).sum::<f64>() / count).sqrt();
     }
+    (mean, std)
+}
+
+impl Model {
+    /// Fit on the artists `fit` accepts (the others can be embedded later with the result).
+    /// `basis` must be built for the transforms of `w` (see [`basis_key`]) when `w.smooth > 0`.
+    pub fn fit(
+        p: &Profiles,
+        w: &Weights,
+        basis: Option<&Basis>,
+        fit: &dyn Fn(usize) -> bool,
+    ) -> Self {
+        let bins = era_bins();
+        // A catalog without playlists (live sources) has no co-occurrence basis to smooth over.
+        let rank = if w.smooth > 0.0 && p.n_playlists > 0 {
+            w.smooth_rank.clamp(1, p.n_playlists)
+        } else {
+            0
+        };
+        let smooth: Vec<Vec<f64>> = match basis {
+            Some(b) if w.smooth > 0.0 => {
+                assert_eq!(b.key, basis_key(w), "basis built for other transforms");
+                (0..rank)
+                    .map(|r| {
+                        let scale = b.values[r].powf(f64::from(w.smooth_power));
+                        b.vectors[r].iter().map(|v| v * scale).collect()
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let rank = smooth.len();
+        // Blocks with zero weight take no columns.
+        let on = |weight: f32, len: usize| if weight > 0.0 { len } else { 0 };
+        let dim = (on(w.playlist, p.n_playlists)
+            + on(w.smooth, rank)
+            + on(w.subgenre, p.n_subgenres)
+            + on(w.genre, p.n_genres)
+            + on(w.audio, N_FEATURES)
+            + on(w.audio_spread, N_FEATURES)
+            + on(w.era, bins)
+            + on(w.credits, CREDIT_DIM)
+            + on(w.tags, p.n_tags)
+            + prior_weights(w).iter().filter(|&&x| x > 0.0).count())
+        .max(1);
+        let most = |count: &dyn Fn(usize) -> u32| {
+            (0..p.len())
+                .filter(|&a| fit(a))
+                .map(count)
+                .max()
+                .unwrap_or(1)
+                .max(1)
+        };
+        Self {
+            weights: *w,
+            idf: playlist_idf(p, w, fit),
+            means: moments(p, fit, &|a, k| p.feature_means[a][k]),
+            spreads: moments(p, fit, &|a, k| p.feature_stds[a][k]),
+            max_tracks: most(&|a| p.track_counts[a]),
+            max_playlists: most(&|a| p.playlists[a].len() as u32),
+            max_albums: most(&|a| p.album_counts[a]),
+            smooth,
+            n_playlists: p.n_playlists,
+            n_subgenres: p.n_subgenres,
+            n_genres: p.n_genres,
+            n_tags: p.n_tags,
+            dim,
+        }
+    }
+
+    /// Columns of every row.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Vectors for every artist of `p` (which must have the labels the model was fitted on).
+    pub fn embed(&self, p: &Profiles) -> Embedding {
+        let n = p.len();
+        let dim = self.dim;
+        let mut queries = vec![0f32; n * dim];
+        let mut candidates = vec![0f32; n * dim];
+        let valid: Vec<bool> = p.track_counts.iter().map(|&c| c > 0).collect();
+        queries
+            .par_chunks_mut(dim)
+            .zip(candidates.par_chunks_mut(dim))
+            .enumerate()
+            .filter(|(a, _)| valid[*a])
+            .for_each(|(a, (row, cand))| self.write_row(p, a, row, cand));
+        Embedding {
+            metric: Metric::Dot,
+            queries: Matrix::new(queries, dim),
+            candidates: Some(Matrix::new(candidates, dim)),
+            valid,
+        }
+    }
+
+    /// Query-side and candidate-side vectors of artist `a` of `p` (zeros when it has no track).
+    pub fn row(&self, p: &Profiles, a: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut row = vec![0f32; self.dim];
+        let mut cand = vec![0f32; self.dim];
+        if p.track_counts[a] > 0 {
+            self.write_row(p, a, &mut row, &mut cand);
+        }
+        (row, cand)
+    }
+
+    fn write_row(&self, p: &Profiles, a: usize, row: &mut [f32], cand: &mut [f32]) {
+        assert!(
+            p.n_playlists == self.n_playlists
+                && p.n_subgenres == self.n_subgenres
+                && p.n_genres == self.n_genres
+                && p.n_tags == self.n_tags,
+            "profiles have labels the model was not fitted on"
+        );
+        let w = &self.weights;
+        let bins = era_bins();
+        let mut at = 0;
+        let mut block = |len: usize, values: &[f32], weight: f32| {
+            if weight <= 0.0 {
+                return;
+            }
+            put_unit(&mut row[at..at + len], values, weight.max(0.0).sqrt());
+            at += len;
+        };
+        let playlist_row = playlist_row(&p.playlists[a], w, &self.idf);
+        let playlist = densify(&playlist_row, p.n_playlists, |_, v| v);
+        block(p.n_playlists, &playlist, w.playlist);
+        let smooth: Vec<f32> = self
+            .smooth
+            .iter()
+            .map(|vector| {
+                let dot: f64 = playlist_row
+                    .iter()
+                    .map(|&(d, v)| f64::from(v) * vector[d as usize])
+                    .sum();
+                dot as f32
+            })
+            .collect();
+        block(smooth.len(), &smooth, w.smooth);
+        block(
+            p.n_subgenres,
+            &densify(&p.subgenres[a], p.n_subgenres, |_, c| c),
+            w.subgenre,
+        );
+        block(
+            p.n_genres,
+            &densify(&p.genres[a], p.n_genres, |_, c| c),
+            w.genre,
+        );
+        let tracks = p.track_counts[a] as f32;
+        let shrink = tracks / (tracks + w.audio_shrink.max(0.0));
+        let standardise = |value: Option<f32>, (mean, std): (f64, f64)| match value {
+            Some(x) if std > 0.0 => ((f64::from(x) - mean) / std) as f32,
+            _ => 0.0,
+        };
+        let audio: Vec<f32> = (0..N_FEATURES)
+            .map(|k| standardise(p.feature_means[a][k], (self.means.0[k], self.means.1[k])))
+            .collect();
+        let shrink = shrink * shrink;
+        block(N_FEATURES, &audio, w.audio * shrink);
+        let spread: Vec<f32> = (0..N_FEATURES)
+            .map(|k| {
+                let value = p.feature_stds[a][k].filter(|_| p.track_counts[a] > 1);
+                standardise(value, (self.spreads.0[k], self.spreads.1[k]))
+            })
+            .collect();
+        block(N_FEATURES, &spread, w.audio_spread * shrink);
+        let era: Vec<f32> = match p.mean_year[a] {
+            Some(year) => (0..bins)
+                .map(|b| {
+                    let center = ERA_FIRST + b as f32 * ERA_STEP;
+                    (-((year - center) / w.era_years).powi(2) / 2.0).exp()
+                })
+                .collect(),
+            None => vec![0.0; bins],
+        };
+        block(bins, &era, w.era);
+        let mut credit = vec![0f32; CREDIT_DIM];
+        if !p.credits[a].is_empty() {
+            let (slot, sign) = credit_slot(a as u32);
+            credit[slot] += sign;
+            for &(b, count) in &p.credits[a] {
+                let (slot, sign) = credit_slot(b);
+                credit[slot] += sign * (1.0 + count).ln() / 2f32.ln();
+            }
+        }
+        block(CREDIT_DIM, &credit, w.credits);
+        block(p.n_tags, &densify(&p.tags[a], p.n_tags, |_, v| v), w.tags);
+        // Shares are capped at 1: an artist larger than any the model saw counts as the largest.
+        let log_share = |x: u32, max: u32| log_share_of(x, max).min(1.0);
+        let presence = log_share(p.track_counts[a], self.max_tracks);
+        let reach = log_share(p.playlists[a].len() as u32, self.max_playlists);
+        let albums = log_share(p.album_counts[a], self.max_albums);
+        let popularity = p.popularity[a].unwrap_or(0.0) / 100.0;
+        let factor = (1.0 + w.boost * presence)
+            * (1.0 + w.boost_popularity * popularity)
+            * (1.0 + w.boost_reach * reach)
+            * (1.0 + w.boost_albums * albums);
+        for (c, r) in cand[..at].iter_mut().zip(&row[..at]) {
+            *c = r * factor;
+        }
+        let priors = [
+            popularity,
+            presence,
+            p.max_popularity[a].unwrap_or(0.0) / 100.0,
+            reach,
+            albums,
+        ];
+        for (weight, value) in prior_weights(w).into_iter().zip(priors) {
+            if weight > 0.0 {
+                row[at] = weight;
+                cand[at] = value;
+                at += 1;
+            }
+        }
+        debug_assert!(at == self.dim || (at == 0 && self.dim == 1));
+    }
+}
+
+/// Weights of the prior columns, in column order.
+fn prior_weights(w: &Weights) -> [f32; 5] {
+    [w.popularity, w.presence, w.peak, w.reach, w.albums]
 }
 
 #[cfg(test)]

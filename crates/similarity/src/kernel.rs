@@ -44,9 +44,20 @@ impl Matrix {
         self.data.len() / self.dim
     }
 
+    /// Every value, row after row.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+
     /// One row.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Append one row.
+    pub fn push_row(&mut self, row: &[f32]) {
+        assert_eq!(row.len(), self.dim, "row length must be dim");
+        self.data.extend_from_slice(row);
     }
 
     fn gather(&self, rows: &[usize]) -> Matrix {
@@ -99,6 +110,22 @@ impl Embedding {
         }
     }
 
+    /// Append an artist (for [`crate::incremental::insert`]): its query-side and candidate-side
+    /// rows (the same slice for a symmetric embedding).
+    pub fn push(&mut self, query: &[f32], candidate: &[f32], valid: bool) {
+        match &mut self.candidates {
+            Some(c) => c.push_row(candidate),
+            None if query == candidate => {}
+            None => {
+                let mut c = self.queries.clone();
+                c.push_row(candidate);
+                self.candidates = Some(c);
+            }
+        }
+        self.queries.push_row(query);
+        self.valid.push(valid);
+    }
+
     /// The candidate-side matrix.
     pub fn candidate_matrix(&self) -> &Matrix {
         self.candidates.as_ref().unwrap_or(&self.queries)
@@ -133,13 +160,13 @@ pub struct Neighbour {
 }
 
 /// The k best seen so far, best first; ties go to the lower index so results are deterministic.
-struct TopK {
+pub(crate) struct TopK {
     k: usize,
-    items: Vec<Neighbour>,
+    pub(crate) items: Vec<Neighbour>,
 }
 
 impl TopK {
-    fn new(k: usize) -> Self {
+    pub(crate) fn new(k: usize) -> Self {
         Self {
             k,
             items: Vec::with_capacity(k + 1),
@@ -147,7 +174,7 @@ impl TopK {
     }
 
     #[inline]
-    fn push(&mut self, index: u32, score: f32) {
+    pub(crate) fn push(&mut self, index: u32, score: f32) {
         let score = if score.is_nan() {
             f32::NEG_INFINITY
         } else {
@@ -176,7 +203,7 @@ impl TopK {
         clippy::neg_cmp_op_on_partial_ord,
         reason = "`!(s < worst)` is deliberately true for NaN"
     )]
-    fn fold_row(&mut self, scores: &[f32], ids: &[usize], skip: usize) {
+    pub(crate) fn fold_row(&mut self, scores: &[f32], ids: &[usize], skip: usize) {
         debug_assert_eq!(scores.len(), ids.len());
         let mut start = 0;
         while self.items.len() < self.k && start < scores.len() {
@@ -270,6 +297,38 @@ pub fn top_k_among(
         .collect()
 }
 
+/// Top-k rows of `candidates` for each row of `queries`, two separate sets (nothing skipped),
+/// under `metric`; `Neighbour::index` is the candidate row.
+pub fn top_k_between(
+    metric: Metric,
+    queries: &Matrix,
+    candidates: &Matrix,
+    k: usize,
+) -> Vec<Vec<Neighbour>> {
+    assert_eq!(
+        queries.dim, candidates.dim,
+        "queries and candidates differ in dim"
+    );
+    let c_ids: Vec<usize> = (0..candidates.rows()).collect();
+    match metric {
+        Metric::Dot => {
+            let q_ids = vec![usize::MAX; queries.rows()];
+            dot_top_k(queries, &q_ids, candidates, &c_ids, k)
+        }
+        Metric::L1 { .. } => (0..queries.rows())
+            .into_par_iter()
+            .map(|qi| {
+                let mut top = TopK::new(k);
+                let row = queries.row(qi);
+                for ci in 0..candidates.rows() {
+                    top.push(ci as u32, score_rows(metric, row, candidates.row(ci)));
+                }
+                top.items
+            })
+            .collect(),
+    }
+}
+
 fn dot_top_k(
     q: &Matrix,
     q_ids: &[usize],
@@ -301,7 +360,7 @@ fn dot_top_k(
 }
 
 /// `out[r][j] = <a_r, b_j>` for row-major `a` (m × dim) and `b` (n × dim), `out` m × n.
-fn multiply_transposed(a: &[f32], b: &[f32], dim: usize, out: &mut [f32]) {
+pub(crate) fn multiply_transposed(a: &[f32], b: &[f32], dim: usize, out: &mut [f32]) {
     let m = a.len() / dim;
     let n = b.len() / dim;
     assert!(a.len() == m * dim && b.len() == n * dim && out.len() == m * n);

@@ -19,7 +19,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod ann;
 pub mod hybrid;
+pub mod incremental;
 pub mod kernel;
 pub mod profile;
 pub mod seed;

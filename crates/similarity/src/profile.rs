@@ -49,6 +49,11 @@ pub struct Profiles {
     /// Other catalog artists credited with this one in a track title ("feat. X", "(with X)",
     /// "X Remix"), either way round, with the number of such tracks; indices into the artists.
     pub credits: Vec<Sparse>,
+    /// Genre lists sources give for the artist ([`Catalog::genres`], e.g. Spotify's), one 1 per
+    /// distinct genre; empty for the bundled dataset.
+    pub tags: Vec<Sparse>,
+    /// Number of distinct source genres (the dimension of `tags`; 0 when no source gave any).
+    pub n_tags: usize,
 }
 
 #[derive(Default)]
@@ -204,15 +209,27 @@ impl Profiles {
             }
         }
 
+        let tag_ids = dictionary(catalog.genres.iter().map(|g| g.genre.as_str()));
+        let mut tags: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n];
+        let index = catalog.artist_index();
+        for g in &catalog.genres {
+            if let Some(&a) = index.get(&g.artist_id) {
+                // Several sources naming one genre count once.
+                tags[a].insert(tag_ids[g.genre.as_str()], 1.0);
+            }
+        }
+
         let mut p = Profiles {
             track_min,
             track_max,
             n_playlists: playlists.len(),
             n_genres: genres.len(),
             n_subgenres: subgenres.len(),
+            n_tags: tag_ids.len(),
             ..Default::default()
         };
         p.credits = credits.into_iter().map(to_sparse).collect();
+        p.tags = tags.into_iter().map(to_sparse).collect();
         for tracks in by_artist.iter().take(n) {
             let mut moments: [Moments; N_FEATURES] = Default::default();
             let mut popularity = Moments::default();

@@ -1,9 +1,23 @@
-//! Versioned schema migrations, applied in order on open; each runs once, in a transaction.
+//! Versioned schema migrations, applied in order on open; each runs once. Append only: a released
+//! migration never changes. One list per backend, same versions, same tables.
+//!
+//! SQLite runs a migration in a transaction. MySQL commits DDL implicitly, so its statements are
+//! each idempotent (`CREATE TABLE IF NOT EXISTS`, indexes inline) and a migration cut short is
+//! simply run again. MySQL tables are utf8mb4 with the binary collation: Korean names and emoji
+//! round-trip, and `BTS` and `bts`, `Beyonce` and `Beyoncé` stay distinct keys, as in SQLite.
 
-use sqlx::SqlitePool;
+use crate::{Pool, per_backend};
 
-/// (version, name, statements). Append only: a released migration never changes.
-const MIGRATIONS: &[(i64, &str, &[&str])] = &[(
+/// A migration: (version, name, statements).
+type Migration = (i64, &'static str, &'static [&'static str]);
+
+const SQLITE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+
+const SQLITE_MIGRATIONS: &[Migration] = &[(
     1,
     "catalog and versioned similarity mart",
     &[
@@ -56,36 +70,127 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[(
     ],
 )];
 
-pub async fn apply(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY,
+/// Every MySQL table's options: transactional engine, 4-byte UTF-8, binary collation.
+macro_rules! mysql_table {
+    ($($sql:literal),+ $(,)?) => {
+        concat!($($sql),+, " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+    };
+}
+
+const MYSQL_BOOKKEEPING: &str = mysql_table!(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    applied_at VARCHAR(32) NOT NULL
+)"
+);
+
+// Keys are VARCHAR (TEXT cannot be a key); names are TEXT with a prefix index. `rank` is
+// reserved in MySQL 8, hence the backticks (SQLite accepts them too).
+const MYSQL_MIGRATIONS: &[Migration] = &[(
+    1,
+    "catalog and versioned similarity mart",
+    &[
+        mysql_table!(
+            "CREATE TABLE IF NOT EXISTS artists (
+            artist_id VARCHAR(255) PRIMARY KEY,
             name TEXT NOT NULL,
-            applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-        )",
-    )
-    .execute(pool)
-    .await?;
-    for (version, name, statements) in MIGRATIONS {
-        let mut tx = pool.begin().await?;
-        let done: Option<(i64,)> =
-            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = ?")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if done.is_some() {
-            continue;
-        }
-        for statement in *statements {
-            sqlx::query(*statement).execute(&mut *tx).await?;
-        }
-        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES (?, ?)")
+            normalized_name TEXT NOT NULL,
+            track_count BIGINT NOT NULL,
+            popularity DOUBLE,
+            INDEX artists_by_normalized_name (normalized_name(191))
+        )"
+        ),
+        mysql_table!(
+            "CREATE TABLE IF NOT EXISTS tracks (
+            track_id VARCHAR(255) PRIMARY KEY,
+            artist_id VARCHAR(255),
+            name TEXT,
+            popularity BIGINT,
+            album_name TEXT,
+            release_date TEXT,
+            duration_ms BIGINT,
+            INDEX tracks_by_artist (artist_id, popularity DESC)
+        )"
+        ),
+        mysql_table!(
+            "CREATE TABLE IF NOT EXISTS artist_genres (
+            artist_id VARCHAR(255) NOT NULL,
+            genre VARCHAR(191) NOT NULL,
+            subgenre VARCHAR(191) NOT NULL,
+            memberships BIGINT NOT NULL,
+            PRIMARY KEY (artist_id, genre, subgenre)
+        )"
+        ),
+        mysql_table!(
+            "CREATE TABLE IF NOT EXISTS mart_versions (
+            version BIGINT PRIMARY KEY,
+            algorithm VARCHAR(64) NOT NULL,
+            k BIGINT NOT NULL,
+            artists BIGINT NOT NULL,
+            row_count BIGINT NOT NULL,
+            created_at VARCHAR(32) NOT NULL
+        )"
+        ),
+        mysql_table!(
+            "CREATE TABLE IF NOT EXISTS mart_current (
+            algorithm VARCHAR(64) PRIMARY KEY,
+            version BIGINT NOT NULL,
+            FOREIGN KEY (version) REFERENCES mart_versions (version)
+        )"
+        ),
+        mysql_table!(
+            "CREATE TABLE IF NOT EXISTS related_artists (
+            version BIGINT NOT NULL,
+            algorithm VARCHAR(64) NOT NULL,
+            artist_id VARCHAR(255) NOT NULL,
+            other_id VARCHAR(255) NOT NULL,
+            `rank` BIGINT NOT NULL,
+            score DOUBLE NOT NULL,
+            PRIMARY KEY (version, artist_id, `rank`)
+        )"
+        ),
+    ],
+)];
+
+pub(crate) async fn apply(pool: &Pool) -> Result<(), sqlx::Error> {
+    match pool {
+        Pool::Sqlite(pool) => sqlite::run(pool, SQLITE_BOOKKEEPING, SQLITE_MIGRATIONS).await,
+        Pool::MySql(pool) => mysql::run(pool, MYSQL_BOOKKEEPING, MYSQL_MIGRATIONS).await,
+    }
+}
+
+per_backend! {
+    pub(super) async fn run(
+        pool: &sqlx::Pool<Db>,
+        bookkeeping: &'static str,
+        migrations: &[Migration],
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(bookkeeping).execute(pool).await?;
+        for (version, name, statements) in migrations {
+            let mut tx = pool.begin().await?;
+            let done: Option<(i64,)> =
+                sqlx::query_as("SELECT version FROM schema_migrations WHERE version = ?")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if done.is_some() {
+                continue;
+            }
+            for statement in *statements {
+                sqlx::query(*statement).execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            )
             .bind(version)
             .bind(name)
+            .bind(crate::now_utc())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        tracing::info!(version, name, "applied migration");
+            tx.commit().await?;
+            tracing::info!(version, name, "applied migration");
+        }
+        Ok(())
     }
-    Ok(())
 }

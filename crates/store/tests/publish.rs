@@ -1,7 +1,9 @@
-//! Publishing: idempotent, atomic on failure, and never a mixed mart for readers.
+//! Publishing: idempotent, atomic on failure, and never a mixed mart for readers; on every
+//! backend (SQLite always, MySQL/MariaDB when `SOUNDALIKE_TEST_MYSQL_URL` names a server).
 
 use soundalike_core::names::artist_id_for;
 use soundalike_core::{Artist, Catalog, Track};
+use soundalike_store::testing::{ScratchDatabase, server_url};
 use soundalike_store::{Mart, MartRow, Store};
 
 const NAMES: [&str; 6] = [
@@ -59,17 +61,75 @@ fn mart(algorithm: &str, k: usize, score: f32) -> Mart {
     }
 }
 
-async fn open() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("nested/store.sqlite"))
-        .await
-        .unwrap();
-    (dir, store)
+/// What a test's store lives in; [`Place::remove`] cleans it up.
+enum Place {
+    Dir(tempfile::TempDir),
+    Database(ScratchDatabase),
 }
 
-#[tokio::test]
-async fn publishing_twice_duplicates_nothing() {
-    let (_dir, store) = open().await;
+impl Place {
+    async fn remove(self) {
+        match self {
+            Place::Dir(dir) => dir.close().unwrap(),
+            Place::Database(db) => db.drop().await.unwrap(),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    MySql,
+}
+
+/// A fresh, empty store; `None` when the backend's server is not configured (outside CI).
+async fn open(backend: Backend) -> Option<(Place, Store)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("nested/store.sqlite"))
+                .await
+                .unwrap();
+            Some((Place::Dir(dir), store))
+        }
+        Backend::MySql => {
+            let server = server_url("SOUNDALIKE_TEST_MYSQL_URL")?;
+            let db = ScratchDatabase::create(&server).await.unwrap();
+            let store = Store::open_url(&db.url).await.unwrap();
+            assert_eq!(store.backend(), "mysql");
+            Some((Place::Database(db), store))
+        }
+    }
+}
+
+/// `#[tokio::test]`s named `sqlite` and `mysql` in a module named after the check, each running
+/// `check(&store)` on a fresh store of its backend.
+macro_rules! on_every_backend {
+    ($check:ident $(, $flavor:tt)?) => {
+        mod $check {
+            use super::*;
+            #[tokio::test$($flavor)?]
+            async fn sqlite() {
+                run(Backend::Sqlite).await
+            }
+            #[tokio::test$($flavor)?]
+            async fn mysql() {
+                run(Backend::MySql).await
+            }
+            async fn run(backend: Backend) {
+                let Some((place, store)) = open(backend).await else {
+                    return;
+                };
+                super::$check(&store).await;
+                store.close().await;
+                place.remove().await;
+            }
+        }
+    };
+}
+
+on_every_backend!(publishing_twice_duplicates_nothing);
+async fn publishing_twice_duplicates_nothing(store: &Store) {
     store
         .publish(&catalog(), &[mart("hybrid", 3, 0.5), mart("seed", 2, 0.4)])
         .await
@@ -89,9 +149,8 @@ async fn publishing_twice_duplicates_nothing() {
     );
 }
 
-#[tokio::test]
-async fn unicode_names_round_trip() {
-    let (_dir, store) = open().await;
+on_every_backend!(unicode_names_round_trip);
+async fn unicode_names_round_trip(store: &Store) {
     store
         .publish(&catalog(), &[mart("hybrid", 2, 0.5)])
         .await
@@ -111,7 +170,7 @@ async fn unicode_names_round_trip() {
     let tracks = store.top_tracks_of_all(3).await.unwrap();
     let (_, track) = tracks.iter().find(|(artist, _)| *artist == iu.0).unwrap();
     assert!(track.name.as_deref().unwrap().starts_with("노래"));
-    let ranks: Vec<i64> = neighbours(&store, "hybrid", &iu.0)
+    let ranks: Vec<i64> = neighbours(store, "hybrid", &iu.0)
         .await
         .iter()
         .map(|n| n.0)
@@ -137,9 +196,8 @@ async fn name_of(store: &Store, artist: &str) -> String {
         .name
 }
 
-#[tokio::test]
-async fn a_publish_failing_midway_leaves_the_previous_state() {
-    let (_dir, store) = open().await;
+on_every_backend!(a_publish_failing_midway_leaves_the_previous_state);
+async fn a_publish_failing_midway_leaves_the_previous_state(store: &Store) {
     store
         .publish(&catalog(), &[mart("hybrid", 3, 0.5)])
         .await
@@ -163,13 +221,17 @@ async fn a_publish_failing_midway_leaves_the_previous_state() {
         .publish(&changed, &[mart("hybrid", 3, 0.7), bad])
         .await
         .unwrap_err();
-    assert!(err.to_string().to_lowercase().contains("unique"), "{err}");
+    let message = err.to_string().to_lowercase();
+    assert!(
+        message.contains("unique") || message.contains("duplicate"),
+        "{err}"
+    );
 
     assert_eq!(store.counts().await.unwrap(), before);
     assert_eq!(store.marts().await.unwrap(), marts_before);
     let id = &catalog().artists[0].id.0;
-    assert_eq!(name_of(&store, id).await, catalog().artists[0].name);
-    let scores: Vec<f64> = neighbours(&store, "hybrid", id)
+    assert_eq!(name_of(store, id).await, catalog().artists[0].name);
+    let scores: Vec<f64> = neighbours(store, "hybrid", id)
         .await
         .iter()
         .map(|n| n.1)
@@ -180,12 +242,14 @@ async fn a_publish_failing_midway_leaves_the_previous_state() {
         .publish(&changed, &[mart("hybrid", 3, 0.7)])
         .await
         .unwrap();
-    assert_eq!(name_of(&store, id).await, "Renamed");
+    assert_eq!(name_of(store, id).await, "Renamed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readers_see_the_old_mart_or_the_new_never_a_mix() {
-    let (_dir, store) = open().await;
+on_every_backend!(
+    readers_see_the_old_mart_or_the_new_never_a_mix,
+    (flavor = "multi_thread", worker_threads = 2)
+);
+async fn readers_see_the_old_mart_or_the_new_never_a_mix(store: &Store) {
     store
         .publish(&catalog(), &[mart("hybrid", 5, 0.0)])
         .await
@@ -226,11 +290,100 @@ async fn readers_see_the_old_mart_or_the_new_never_a_mix() {
     assert_eq!(store.counts().await.unwrap().3, 6 * 5);
 }
 
-#[tokio::test]
-async fn invalid_marts_are_refused_before_writing() {
-    let (_dir, store) = open().await;
+on_every_backend!(invalid_marts_are_refused_before_writing);
+async fn invalid_marts_are_refused_before_writing(store: &Store) {
     let mut m = mart("hybrid", 2, 0.5);
     m.rows[0].score = f32::NAN;
     assert!(store.publish(&catalog(), &[m]).await.is_err());
     assert_eq!(store.counts().await.unwrap(), (0, 0, 0, 0));
+}
+
+on_every_backend!(case_and_accent_variants_stay_distinct);
+/// Keys that differ only in case or accents are different keys (binary collation), and titles
+/// with emoji and combining marks come back byte for byte.
+async fn case_and_accent_variants_stay_distinct(store: &Store) {
+    let mut c = catalog();
+    let titles = ["Beyoncé 🐝", "Beyonce\u{301} 🐝", "BEYONCÉ", "💜 봄날"];
+    for (i, title) in titles.iter().enumerate() {
+        c.tracks.push(Track {
+            id: format!("variant{i}"),
+            name: Some(title.to_string()),
+            artist_id: Some(artist_id_for("Keane")),
+            popularity: Some(90 - i as u8),
+            album_id: None,
+            album_name: None,
+            release_date: None,
+            duration_ms: None,
+            features: Default::default(),
+        });
+    }
+    for (i, genre) in ["pop", "Pop", "POP", "popé", "pope\u{301}"]
+        .iter()
+        .enumerate()
+    {
+        c.memberships.push(soundalike_core::PlaylistMembership {
+            playlist_id: format!("p{i}"),
+            playlist_name: None,
+            genre: Some(genre.to_string()),
+            subgenre: Some("k-pop 🇰🇷".into()),
+            track_id: "variant0".into(),
+        });
+    }
+    c.sort();
+    let report = store.publish(&c, &[mart("hybrid", 2, 0.5)]).await.unwrap();
+    assert_eq!(report.genres, 5);
+    assert_eq!(
+        store.counts().await.unwrap().2,
+        5,
+        "five distinct genre keys"
+    );
+    let keane = artist_id_for("Keane").0;
+    let got: Vec<String> = store
+        .top_tracks_of_all(5)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(artist, _)| *artist == keane)
+        .filter_map(|(_, t)| t.name)
+        .collect();
+    assert_eq!(got[..4], titles.map(String::from));
+}
+
+on_every_backend!(top_tracks_in_memory_match_the_stores_order);
+/// `top_tracks` (what a separate tracks store is given) ranks exactly as the store's read does:
+/// popularity descending, unknown popularity last, ties by track id.
+async fn top_tracks_in_memory_match_the_stores_order(store: &Store) {
+    let mut c = catalog();
+    for (i, popularity) in [Some(50), None, Some(70), Some(50), None, Some(0)]
+        .into_iter()
+        .enumerate()
+    {
+        c.tracks.push(Track {
+            id: format!("z{}", 9 - i),
+            name: Some(format!("t{i}")),
+            artist_id: Some(artist_id_for("BTS")),
+            popularity,
+            album_id: None,
+            album_name: None,
+            release_date: None,
+            duration_ms: None,
+            features: Default::default(),
+        });
+    }
+    c.sort();
+    store.publish(&c, &[]).await.unwrap();
+    for limit in [1, 3, 10] {
+        let from_store: Vec<(String, String)> = store
+            .top_tracks_of_all(limit)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(artist, t)| (artist, t.track_id))
+            .collect();
+        let in_memory: Vec<(String, String)> = soundalike_store::top_tracks(&c, limit)
+            .into_iter()
+            .map(|(_, t)| (t.artist_id.clone().unwrap().0, t.id.clone()))
+            .collect();
+        assert_eq!(from_store, in_memory, "limit {limit}");
+    }
 }

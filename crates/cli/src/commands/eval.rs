@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
-use soundalike_eval::{GroundTruth, Half, Protocol, Setup};
+use soundalike_eval::{GroundTruth, Half, Protocol, Setup, artist_genres};
 use soundalike_similarity::Profiles;
 
 use crate::cli::EvalArgs;
@@ -14,12 +14,19 @@ pub fn run(_settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let algorithms = super::algorithms(&args.algorithm)?;
     let truth = GroundTruth::load(&args.ground_truth)
         .with_context(|| format!("loading ground truth from {}", args.ground_truth.display()))?;
-    let import = super::import(args.dataset.as_deref())?;
+    let mut catalog = super::import(args.dataset.as_deref())?.catalog;
+    let with_genres = match &args.artist_genres {
+        Some(path) => {
+            let artists = artist_genres::load(path, &mut catalog)?;
+            format!("; Spotify genre lists for {artists} catalog artists")
+        }
+        None => String::new(),
+    };
     let protocol = Protocol::default();
-    let setup = Setup::new(&import.catalog, &truth, protocol);
-    let profiles = Profiles::build(&import.catalog);
+    let setup = Setup::new(&catalog, &truth, protocol);
+    let profiles = Profiles::build(&catalog);
     let counts = format!(
-        "ground truth: {} artists with >= {} listeners; pool: {} artists in both catalogs; queries: {} (tune {}, test {}; {} without any listener overlap left out)",
+        "ground truth: {} artists with >= {} listeners; pool: {} artists in both catalogs; queries: {} (tune {}, test {}; {} without any listener overlap left out){with_genres}",
         truth.artists_with(protocol.min_listeners),
         protocol.min_listeners,
         setup.pool.len(),

@@ -1,6 +1,7 @@
 //! One module per command; each returns the process exit code.
 
 mod eval;
+mod ingest;
 mod lake;
 mod pipeline;
 mod recommend;
@@ -13,11 +14,7 @@ use crate::cli::{Cli, Command, LakeCommand, PipelineCommand};
 use crate::settings::Settings;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(
-        cli.global.config.as_deref(),
-        cli.global.data_dir.clone(),
-        cli.global.lake.clone(),
-    )?;
+    let settings = Settings::load(cli.global.config.as_deref(), &cli.global)?;
     match cli.command {
         Command::Eval(args) => eval::run(&settings, args),
         Command::Pipeline(PipelineCommand::Run(args)) => {
@@ -27,7 +24,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => runtime()?.block_on(serve::serve(&settings, args)),
         Command::Lambda(args) => runtime()?.block_on(serve::lambda(&settings, args)),
         Command::Sql(args) => runtime()?.block_on(sql::run(&settings, args)),
+        Command::Ingest(args) => runtime()?.block_on(ingest::run(&settings, args)),
         Command::Lake(LakeCommand::Ddl(args)) => lake::ddl(&settings, args),
+        Command::Lake(LakeCommand::Rebuild(args)) => {
+            runtime()?.block_on(ingest::rebuild(&settings, args))
+        }
     }
 }
 
@@ -54,4 +55,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// `--date` or today.
+pub fn partition(date: Option<&str>) -> anyhow::Result<soundalike_lake::Partition> {
+    use anyhow::Context;
+    match date {
+        Some(day) => soundalike_lake::Partition::parse(day)
+            .with_context(|| format!("--date {day:?} is not YYYY-MM-DD")),
+        None => Ok(soundalike_lake::Partition::today()),
+    }
 }

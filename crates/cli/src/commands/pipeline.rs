@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde_json::json;
 use soundalike_lake::Partition;
 use soundalike_pipeline::{Input, Options, Summary};
+use soundalike_similarity::ann::Strategy;
 
 use crate::cli::PipelineRunArgs;
 use crate::settings::Settings;
@@ -26,12 +27,21 @@ pub fn options(settings: &Settings, args: &PipelineRunArgs) -> anyhow::Result<Op
         }
         None => Partition::today(),
     };
+    let input = match args.source.as_slice() {
+        [one] if one == "dataset" => args.dataset.clone().map_or(Input::Bundled, Input::Dataset),
+        // Live sources crawl into the lake first (see `run`), then continue from it.
+        _ => Input::Lake,
+    };
     Ok(Options {
-        input: args.dataset.clone().map_or(Input::Bundled, Input::Dataset),
+        input,
         lake: settings.lake.clone(),
-        store_path: settings.store_path(),
+        stores: settings.stores.clone(),
         algorithms: super::algorithms(&algorithm)?,
         k: args.k.unwrap_or(settings.k),
+        strategy: Strategy {
+            threshold: args.ann_threshold.unwrap_or(settings.ann_threshold),
+            ..Strategy::default()
+        },
         partition,
         progress: std::io::stderr().is_terminal(),
     })
@@ -39,6 +49,25 @@ pub fn options(settings: &Settings, args: &PipelineRunArgs) -> anyhow::Result<Op
 
 pub async fn run(settings: &Settings, args: PipelineRunArgs) -> anyhow::Result<ExitCode> {
     let options = options(settings, &args)?;
+    let live = !matches!(args.source.as_slice(), [one] if one == "dataset" || one == "lake");
+    if live {
+        anyhow::ensure!(
+            !args.artists.is_empty(),
+            "--source {} needs --artists",
+            args.source.join(",")
+        );
+        let ingest = crate::cli::IngestArgs {
+            source: Some(args.source.clone()),
+            artists: args.artists.clone(),
+            depth: args.depth,
+            max_artists: args.max_artists,
+            ttl_hours: 168,
+            original_pattern: false,
+            date: args.date.clone(),
+            json: false,
+        };
+        super::ingest::crawl_into_lake(settings, &ingest).await?;
+    }
     let summary = soundalike_pipeline::run(options).await?;
     if args.json {
         println!("{}", to_json(&summary));

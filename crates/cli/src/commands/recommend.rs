@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use soundalike_recommend::{Answer, Recommender};
-use soundalike_store::Store;
 
 use crate::cli::RecommendArgs;
 use crate::settings::Settings;
@@ -11,8 +10,7 @@ use crate::settings::Settings;
 pub async fn run(settings: &Settings, args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let algorithm = settings.algorithm(args.algorithm.as_deref())?;
     let k = args.k.unwrap_or(settings.k);
-    let store = Store::open(&settings.store_path()).await?;
-    let recommender = Recommender::load(store).await?;
+    let recommender = Recommender::load_from(settings.stores.open().await?).await?;
     let answer = recommender.recommend(&args.artist, algorithm.name(), k)?;
     let code = match &answer {
         Answer::Found(_) => ExitCode::SUCCESS,

@@ -70,17 +70,38 @@ fn first_build(settings: &Settings) -> Options {
     Options {
         input: Input::Bundled,
         lake: settings.lake.clone(),
-        store_path: settings.store_path(),
+        stores: settings.stores.clone(),
         algorithms: Algorithm::ALL.to_vec(),
         // Chat answers show up to the engine's k neighbours: build at least that many.
         k: settings.k.max(EngineConfig::default().k),
+        strategy: soundalike_similarity::ann::Strategy {
+            threshold: settings.ann_threshold,
+            ..Default::default()
+        },
         partition: Partition::today(),
         progress: std::io::stderr().is_terminal(),
     }
 }
 
+/// Live sources for unknown artists, when any is configured in the environment.
+fn live(settings: &Settings) -> anyhow::Result<Option<soundalike_chat::Live>> {
+    let raw_dir = settings.raw_dir();
+    let sources = super::ingest::sources(None, Some(soundalike_lake::raw::RawLake::new(&raw_dir)))?;
+    if !sources.any() {
+        return Ok(None);
+    }
+    tracing::info!("live sources configured: unknown artists are looked up live");
+    Ok(Some(soundalike_chat::Live {
+        lookup: std::sync::Arc::new(soundalike_server::live::LiveArtists::start(
+            sources, raw_dir,
+        )),
+        budget: soundalike_chat::LIVE_BUDGET,
+    }))
+}
+
 pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = config(settings, &args)?;
+    let mut config = config(settings, &args)?;
+    config.engine.live = live(settings)?;
     let addr: SocketAddr = match args.addr.or(settings.file.addr) {
         Some(addr) => addr,
         None => DEFAULT_ADDR.parse().expect("valid default address"),
@@ -94,9 +115,9 @@ pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitC
         addr.ip(),
         app.port()
     );
-    let (store_path, build) = (settings.store_path(), first_build(settings));
+    let (stores, build) = (settings.stores.clone(), first_build(settings));
     tokio::spawn(async move {
-        match warm_up(state.clone(), store_path, Some(build)).await {
+        match warm_up(state.clone(), stores, Some(build)).await {
             Ok(()) => {
                 eprintln!("soundalike: ready");
                 watch_store(state, RELOAD_CHECK).await;
@@ -114,7 +135,7 @@ pub async fn lambda(settings: &Settings, args: ServeArgs) -> anyhow::Result<Exit
     let state = AppState::new(config(settings, &args)?);
     warm_up(
         state.clone(),
-        settings.store_path(),
+        settings.stores.clone(),
         Some(first_build(settings)),
     )
     .await

@@ -5,15 +5,18 @@
 //! when ready (once, within Kakao's one minute); without a callback URL the user gets a polite
 //! "try again" reply.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde_json::Value;
 use soundalike_chat::kakao::{SkillRequest, callback_ack, render};
-use soundalike_chat::{Lang, Reply};
+use soundalike_chat::{Lang, Reply, ReplyBody};
 use tokio::task::JoinHandle;
 
 use super::{Answered, answer, read_body};
@@ -57,8 +60,25 @@ pub async fn skill(State(state): State<AppState>, request: Request) -> Result<Re
         .as_deref()
         .and_then(Lang::from_tag)
         .unwrap_or(Lang::Ko);
-    match answer(&state, &skill.utterance, Some(lang)).await {
-        Answered::Now(reply) => Ok(Json(render(&reply)).into_response()),
+    let Some((engine, rendered)) = state.snapshot() else {
+        return Ok(Json(render(&Reply::unavailable(lang))).into_response());
+    };
+    let understood = engine.understand(&skill.utterance);
+    let artist = understood.artist();
+    if let Some(body) = artist.and_then(|artist| rendered.get(artist, lang)) {
+        state.metrics().recommendation();
+        return Ok(json_body(body));
+    }
+    match answer(&state, engine, understood, lang).await {
+        Answered::Now(reply) => {
+            let body = Bytes::from(serde_json::to_vec(&render(&reply)).map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "render", e.to_string())
+            })?);
+            if let (Some(artist), ReplyBody::Recommendation(_)) = (artist, &reply.body) {
+                rendered.put(artist, lang, body.clone());
+            }
+            Ok(json_body(body))
+        }
         Answered::Late(task) => match skill
             .callback_url
             .filter(|url| security.callback_allowed(url))
@@ -72,6 +92,35 @@ pub async fn skill(State(state): State<AppState>, request: Request) -> Result<Re
                 Ok(Json(render(&Reply::unavailable(lang))).into_response())
             }
         },
+    }
+}
+
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Kakao answers about known artists, rendered once per snapshot: such an answer depends only on
+/// the artist and the language, and building and rendering it is most of a webhook call's work.
+/// The state drops it with its snapshot, so an answer never outlives the data it came from.
+#[derive(Default)]
+pub(crate) struct RenderedAnswers {
+    by_artist: RwLock<HashMap<(usize, Lang), Bytes>>,
+}
+
+impl RenderedAnswers {
+    /// Answers kept at most (a few KB each); past it, new ones are rendered per request.
+    const MAX: usize = 8192;
+
+    fn get(&self, artist: usize, lang: Lang) -> Option<Bytes> {
+        let by_artist = self.by_artist.read().expect("rendered answers lock");
+        by_artist.get(&(artist, lang)).cloned()
+    }
+
+    fn put(&self, artist: usize, lang: Lang, body: Bytes) {
+        let mut by_artist = self.by_artist.write().expect("rendered answers lock");
+        if by_artist.len() < Self::MAX {
+            by_artist.insert((artist, lang), body);
+        }
     }
 }
 

@@ -5,6 +5,8 @@ mod health;
 mod kakao;
 mod web;
 
+pub(crate) use kakao::RenderedAnswers;
+
 use std::time::Instant;
 
 use axum::Router;
@@ -16,7 +18,7 @@ use axum::routing::{get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use soundalike_chat::{Lang, Reply, ReplyBody};
+use soundalike_chat::{Engine, Lang, Reply, Understood};
 use tokio::task::JoinHandle;
 
 use crate::AppState;
@@ -98,27 +100,19 @@ pub(crate) enum Answered {
     Late(JoinHandle<Reply>),
 }
 
-/// One conversation turn for any channel: the engine's reply (counted in the metrics) if it
-/// comes within the answer budget. Not ready or failing gives the "not now" reply.
-async fn answer(state: &AppState, utterance: &str, lang: Option<Lang>) -> Answered {
-    let fallback = lang.unwrap_or_else(|| Lang::guess(utterance));
-    let Some(engine) = state.engine() else {
-        return Answered::Now(Reply::unavailable(fallback));
-    };
-    let (counting, utterance) = (state.clone(), utterance.to_string());
+/// One conversation turn for any channel: the engine's reply to what it understood (counted in
+/// the metrics) if it comes within the answer budget. A failure gives the "not now" reply.
+async fn answer(state: &AppState, engine: Engine, understood: Understood, lang: Lang) -> Answered {
+    let counting = state.clone();
     let mut task = tokio::spawn(async move {
-        match engine.reply(&utterance, lang).await {
+        match engine.respond(understood, lang).await {
             Ok(reply) => {
-                match reply.body {
-                    ReplyBody::Recommendation(_) => counting.metrics().recommendation(),
-                    ReplyBody::Unknown { .. } => counting.metrics().unknown_artist(),
-                    _ => {}
-                }
+                counting.metrics().replied(&reply.body);
                 reply
             }
             Err(error) => {
                 tracing::error!(%error, "answering failed");
-                Reply::unavailable(fallback)
+                Reply::unavailable(lang)
             }
         }
     });
@@ -130,7 +124,7 @@ async fn answer(state: &AppState, utterance: &str, lang: Option<Lang>) -> Answer
         Ok(Ok(reply)) => Answered::Now(reply),
         Ok(Err(error)) => {
             tracing::error!(%error, "answer task failed");
-            Answered::Now(Reply::unavailable(fallback))
+            Answered::Now(Reply::unavailable(lang))
         }
         Err(_) => {
             tracing::warn!(?budget, "answer exceeded its time budget");
@@ -139,13 +133,19 @@ async fn answer(state: &AppState, utterance: &str, lang: Option<Lang>) -> Answer
     }
 }
 
-/// A turn for channels without a way to answer later: a late answer is dropped.
+/// A turn for channels without a way to answer later: a late answer is dropped. Not ready gives
+/// the "not now" reply.
 async fn converse(state: &AppState, utterance: &str, lang: Option<Lang>) -> Reply {
-    match answer(state, utterance, lang).await {
+    let lang = lang.unwrap_or_else(|| Lang::guess(utterance));
+    let Some(engine) = state.engine() else {
+        return Reply::unavailable(lang);
+    };
+    let understood = engine.understand(utterance);
+    match answer(state, engine, understood, lang).await {
         Answered::Now(reply) => reply,
         Answered::Late(task) => {
             task.abort();
-            Reply::unavailable(lang.unwrap_or_else(|| Lang::guess(utterance)))
+            Reply::unavailable(lang)
         }
     }
 }

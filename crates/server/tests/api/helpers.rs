@@ -19,9 +19,10 @@ fn data_dir() -> &'static PathBuf {
         let options = soundalike_pipeline::Options {
             input: soundalike_pipeline::Input::Bundled,
             lake: dir.join("lake").display().to_string(),
-            store_path: dir.join("soundalike.sqlite"),
+            stores: dir.join("soundalike.sqlite").into(),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,
+            strategy: Default::default(),
             partition: soundalike_lake::Partition::today(),
             progress: false,
         };

@@ -3,4 +3,5 @@
 mod helpers;
 mod kakao;
 mod lambda;
+mod live;
 mod rest;

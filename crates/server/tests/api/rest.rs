@@ -244,9 +244,10 @@ async fn a_new_publish_reaches_a_running_server() {
         soundalike_pipeline::run(Options {
             input: Input::Dataset(csv),
             lake: dir.path().join("lake").display().to_string(),
-            store_path: dir.path().join("store.sqlite"),
+            stores: dir.path().join("store.sqlite").into(),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
             k: 10,
+            strategy: Default::default(),
             partition: soundalike_lake::Partition::today(),
             progress: false,
         })
@@ -282,8 +283,49 @@ async fn a_new_publish_reaches_a_running_server() {
             v["found"] == true && v["artists"][0]["name"] == name
         }
     };
+    // The Kakao channel keeps rendered answers per snapshot: they must change with the data.
+    // Answers are the intro text (naming the artist) plus the card titles.
+    let kakao_cards = |name: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let v: Value = client
+                .post(format!("{base}/kakao/skill"))
+                .json(&crate::helpers::kakao_payload(name))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let outputs = &v["template"]["outputs"];
+            let mut answer = vec![outputs[0]["simpleText"]["text"].to_string()];
+            for card in outputs[1]["carousel"]["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                answer.push(card["header"]["title"].to_string());
+            }
+            answer
+        }
+    };
     assert!(found("Keane").await);
     assert!(!found("Muse").await);
+    let before = kakao_cards("Keane").await;
+    assert_eq!(
+        before,
+        kakao_cards("Keane").await,
+        "the same data gives the same answer"
+    );
+    assert!(before[0].contains("Keane"), "{before:?}");
+    assert!(
+        before[1..].iter().any(|t| t.contains("Coldplay")),
+        "{before:?}"
+    );
+    assert!(!before.iter().any(|t| t.contains("Muse")), "{before:?}");
+    // Both artists answered from the first snapshot: whatever positions the new snapshot gives
+    // them, a kept answer would show up below.
+    assert!(kakao_cards("Coldplay").await[0].contains("Coldplay"));
 
     run(vec![
         row("t1", "Keane"),
@@ -299,5 +341,12 @@ async fn a_new_publish_reaches_a_running_server() {
             "the new publish never arrived"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for name in ["Keane", "Coldplay"] {
+        let after = kakao_cards(name).await;
+        assert!(
+            after[0].contains(name) && after[1..].iter().any(|t| t.contains("Muse")),
+            "stale Kakao answer for {name}: {after:?}"
+        );
     }
 }
