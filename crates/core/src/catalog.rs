@@ -1,6 +1,6 @@
 //! The catalog: every artist, track, audio feature row and playlist membership one import knows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A soundalike artist id: `nm_<hex>` for artists known by name only (see
 /// [`crate::names::artist_id_for`]).
@@ -209,6 +209,48 @@ impl Catalog {
         out
     }
 
+    /// Add `newer` (e.g. what live sources fetched) to this catalog (e.g. the dataset's): a record
+    /// of `newer` replaces the one with the same key, and an (artist, source) pair that `newer`
+    /// has genres or related artists for takes exactly `newer`'s list. Idempotent: merging the same
+    /// `newer` again changes nothing. Leaves the tables sorted.
+    pub fn merge(&mut self, newer: Catalog) {
+        fn replace<T, K: std::hash::Hash + Eq>(
+            old: &mut Vec<T>,
+            new: Vec<T>,
+            key: impl Fn(&T) -> K,
+        ) {
+            let replaced: HashSet<K> = new.iter().map(&key).collect();
+            old.retain(|x| !replaced.contains(&key(x)));
+            old.extend(new);
+        }
+        replace(&mut self.artists, newer.artists, |a| a.id.clone());
+        replace(&mut self.tracks, newer.tracks, |t| t.id.clone());
+        replace(&mut self.memberships, newer.memberships, |m| {
+            (m.playlist_id.clone(), m.track_id.clone())
+        });
+        replace(&mut self.source_ids, newer.source_ids, |s| {
+            (s.artist_id.clone(), s.source.clone())
+        });
+        // Whole lists per (artist, source): a refreshed list drops what the source no longer says.
+        let lists: HashSet<(ArtistId, String)> = newer
+            .genres
+            .iter()
+            .map(|g| (g.artist_id.clone(), g.source.clone()))
+            .collect();
+        self.genres
+            .retain(|g| !lists.contains(&(g.artist_id.clone(), g.source.clone())));
+        self.genres.extend(newer.genres);
+        let lists: HashSet<(ArtistId, String)> = newer
+            .related
+            .iter()
+            .map(|r| (r.artist_id.clone(), r.source.clone()))
+            .collect();
+        self.related
+            .retain(|r| !lists.contains(&(r.artist_id.clone(), r.source.clone())));
+        self.related.extend(newer.related);
+        self.sort();
+    }
+
     /// Put every table in canonical order.
     pub fn sort(&mut self) {
         self.artists.sort_by(|a, b| a.id.cmp(&b.id));
@@ -228,5 +270,68 @@ impl Catalog {
                 &b.other_id,
             ))
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::artist_id_for;
+
+    fn artist(name: &str) -> Artist {
+        Artist {
+            id: artist_id_for(name),
+            name: name.to_string(),
+            normalized_name: crate::names::normalize_name(name),
+        }
+    }
+
+    fn related(from: &str, to: &str, source: &str, rank: u16) -> RelatedEdge {
+        RelatedEdge {
+            artist_id: artist_id_for(from),
+            other_id: artist_id_for(to),
+            source: source.into(),
+            rank,
+            score: None,
+        }
+    }
+
+    #[test]
+    fn merging_replaces_by_key_keeps_the_rest_and_is_idempotent() {
+        let mut base = Catalog {
+            artists: vec![artist("IU"), artist("Coldplay")],
+            related: vec![
+                related("IU", "Coldplay", "deezer", 1),
+                related("IU", "Coldplay", "lastfm", 1),
+            ],
+            ..Catalog::default()
+        };
+        let mut renamed = artist("iu");
+        renamed.name = "IU (아이유)".into();
+        let newer = Catalog {
+            artists: vec![renamed, artist("BTS")],
+            related: vec![related("IU", "BTS", "deezer", 1)],
+            ..Catalog::default()
+        };
+        base.merge(newer.clone());
+        let names: Vec<&str> = base.artists.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains(&"IU (아이유)") && !names.contains(&"IU"));
+        // Deezer's list for IU is replaced whole; Last.fm's is kept.
+        let edges: Vec<(&str, &ArtistId)> = base
+            .related
+            .iter()
+            .map(|r| (r.source.as_str(), &r.other_id))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("deezer", &artist_id_for("BTS")),
+                ("lastfm", &artist_id_for("Coldplay"))
+            ]
+        );
+        let once = base.clone();
+        base.merge(newer);
+        assert_eq!(base, once);
     }
 }

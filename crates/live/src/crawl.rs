@@ -476,28 +476,37 @@ pub struct RebuildReport {
     pub related: usize,
 }
 
-/// Re-derive the catalog tables from the raw zone `raw` into `partition` of `lake`
-/// (deterministic: the same raw bodies give the same tables).
+/// Re-derive the catalog from the raw zone `raw` and write it to `partition` of `lake`, merged
+/// over the lake's newest complete partition (the dataset's, or an earlier rebuild's) with
+/// [`soundalike_core::Catalog::merge`], so live artists join the dataset's instead of replacing
+/// them. Deterministic and idempotent: the same raw bodies over the same base give the same
+/// tables, and a rebuild over its own output changes nothing. The report counts what the raw zone
+/// gave.
 pub async fn rebuild(
     raw: &RawLake,
     lake: &Lake,
     partition: Partition,
 ) -> Result<(soundalike_core::Catalog, RebuildReport), CrawlError> {
     let (records, unreadable) = raw.records();
-    let (catalog, mut problems, conflicts) = replay(&records);
+    let (live, mut problems, conflicts) = replay(&records);
     problems.extend(unreadable.into_iter().map(|(path, e)| Problem {
         at: path.display().to_string(),
         error: e.to_string(),
     }));
-    lake.write_catalog(partition, &catalog).await?;
     let report = RebuildReport {
         records: records.len(),
         problems,
         conflicts,
-        artists: catalog.artists.len(),
-        tracks: catalog.tracks.len(),
-        related: catalog.related.len(),
+        artists: live.artists.len(),
+        tracks: live.tracks.len(),
+        related: live.related.len(),
     };
+    let mut catalog = match lake.latest_complete_partition().await? {
+        Some(base) => lake.read_catalog(Some(base)).await?,
+        None => soundalike_core::Catalog::default(),
+    };
+    catalog.merge(live);
+    lake.write_catalog(partition, &catalog).await?;
     Ok((catalog, report))
 }
 

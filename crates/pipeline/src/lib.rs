@@ -238,7 +238,15 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
             let embedding = algorithm.embed(&p);
             let method = strategy.method(&embedding);
             tracing::info!(%algorithm, ?method, "top-k");
-            let lists = strategy.top_k_all(&embedding, k);
+            let mut lists = strategy.top_k_all(&embedding, k);
+            if algorithm == Algorithm::Hybrid && !c.related.is_empty() {
+                soundalike_similarity::related::lead_with_named(
+                    &embedding,
+                    &mut lists,
+                    &related_indices(&c),
+                    k,
+                );
+            }
             to_mart(&c, algorithm, k, &lists)
         })
         .await?;
@@ -284,6 +292,18 @@ fn count_full_lists(mart: &Mart) -> usize {
         .iter()
         .filter(|r| r.rank as usize == mart.k)
         .count()
+}
+
+/// Per artist, the catalog indices of the artists live sources name as related to it.
+fn related_indices(catalog: &Catalog) -> Vec<Vec<u32>> {
+    let index = catalog.artist_index();
+    let mut named = vec![Vec::new(); catalog.artists.len()];
+    for edge in &catalog.related {
+        if let (Some(&a), Some(&o)) = (index.get(&edge.artist_id), index.get(&edge.other_id)) {
+            named[a].push(o as u32);
+        }
+    }
+    named
 }
 
 /// Neighbour lists as mart rows, ranks from 1.

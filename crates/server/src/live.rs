@@ -1,7 +1,9 @@
 //! Unknown artists answered from live sources: [`LiveArtists`] implements the chat engine's
 //! [`LiveLookup`] over `soundalike_live` (Spotify first, Deezer otherwise), storing every body in
-//! the raw lake, and queues a background crawl of each artist it found so `ingest`/`pipeline run
-//! --source lake` can bring it into the similarity marts.
+//! the raw lake, and queues a background crawl of each artist it found. With a refresh configured
+//! (`serve` sets one), the crawled artists are then merged into the lake and the similarity marts
+//! are recomputed and published, so the next ask answers with similar artists (the running server
+//! picks the new marts up through `watch_store`).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -10,7 +12,7 @@ use std::pin::Pin;
 use soundalike_chat::LiveLookup;
 use soundalike_core::names::artist_id_for;
 use soundalike_live::Sources;
-use soundalike_live::crawl::{CrawlOptions, crawl};
+use soundalike_live::crawl::{CrawlOptions, crawl, rebuild};
 use soundalike_live::merge::pick;
 use soundalike_recommend::{ArtistRef, TrackRef};
 use tokio::sync::mpsc;
@@ -22,25 +24,26 @@ pub struct LiveArtists {
 }
 
 impl LiveArtists {
-    /// Look up through `sources`; crawl found artists into the lake at `lake_dir` in the
-    /// background (one at a time, depth 1).
-    pub fn start(sources: Sources, lake_dir: PathBuf) -> Self {
+    /// Look up through `sources`; crawl found artists into the raw zone at `raw_dir` in the
+    /// background (one at a time, depth 1). With `refresh` (the pipeline options of the served
+    /// data; its input and partition are set here), once the queue is drained the raw zone is
+    /// merged into the lake's newest partition and the marts are recomputed and published.
+    pub fn start(
+        sources: Sources,
+        raw_dir: PathBuf,
+        refresh: Option<soundalike_pipeline::Options>,
+    ) -> Self {
         let (queue, mut names) = mpsc::unbounded_channel::<String>();
         let crawler = sources.clone();
         tokio::spawn(async move {
             while let Some(name) = names.recv().await {
-                let options = CrawlOptions {
-                    seeds: vec![name.clone()],
-                    depth: 1,
-                    max_artists: 20,
-                    checkpoint: "chat".into(),
-                    ..CrawlOptions::default()
-                };
-                match crawl(&crawler, &lake_dir, &options).await {
-                    Ok(s) => {
-                        tracing::info!(artist = %name, fetched = s.fetched, failures = s.failures.len(), "background crawl done")
-                    }
-                    Err(error) => tracing::warn!(artist = %name, %error, "background crawl failed"),
+                crawl_one(&crawler, &raw_dir, &name).await;
+                // Crawl everything asked for meanwhile before one recompute.
+                while let Ok(name) = names.try_recv() {
+                    crawl_one(&crawler, &raw_dir, &name).await;
+                }
+                if let Some(options) = &refresh {
+                    refresh_marts(&raw_dir, options.clone()).await;
                 }
             }
         });
@@ -77,6 +80,53 @@ impl LiveArtists {
             return Some(artist_ref(artist.name, tracks.collect()));
         }
         None
+    }
+}
+
+async fn crawl_one(sources: &Sources, raw_dir: &std::path::Path, name: &str) {
+    let options = CrawlOptions {
+        seeds: vec![name.to_string()],
+        depth: 1,
+        max_artists: 20,
+        checkpoint: "chat".into(),
+        ..CrawlOptions::default()
+    };
+    match crawl(sources, raw_dir, &options).await {
+        Ok(s) => {
+            tracing::info!(artist = %name, fetched = s.fetched, failures = s.failures.len(), "background crawl done")
+        }
+        Err(error) => tracing::warn!(artist = %name, %error, "background crawl failed"),
+    }
+}
+
+/// Merge the raw zone into today's lake partition, then recompute and publish the marts.
+async fn refresh_marts(raw_dir: &std::path::Path, mut options: soundalike_pipeline::Options) {
+    let partition = soundalike_lake::Partition::today();
+    let raw = soundalike_lake::raw::RawLake::new(raw_dir);
+    let lake = options.lake.clone();
+    // Replay and Parquet encoding are CPU work: off the async workers.
+    let rebuilt = tokio::task::spawn_blocking(move || {
+        let lake = soundalike_lake::Lake::open(&lake).map_err(|e| e.to_string())?;
+        tokio::runtime::Handle::current()
+            .block_on(rebuild(&raw, &lake, partition))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    if let Err(error) = rebuilt {
+        tracing::warn!(%error, "merging live artists into the lake failed");
+        return;
+    }
+    options.input = soundalike_pipeline::Input::Lake;
+    options.partition = partition;
+    options.progress = false;
+    match soundalike_pipeline::run(options).await {
+        Ok(summary) => tracing::info!(
+            artists = summary.artists,
+            "live artists merged: similarity marts republished"
+        ),
+        Err(error) => tracing::warn!(%error, "republishing after a live crawl failed"),
     }
 }
 

@@ -24,6 +24,7 @@ pub mod hybrid;
 pub mod incremental;
 pub mod kernel;
 pub mod profile;
+pub mod related;
 pub mod seed;
 
 pub use kernel::{Embedding, Metric, Neighbour};

@@ -16,6 +16,7 @@
 //! **Invariant:** SQL is static text with bound parameters; nothing a user types is spliced in.
 #![deny(missing_docs)]
 
+mod failpoint;
 mod location;
 mod migrations;
 mod publish;
@@ -31,6 +32,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{MySqlPool, SqlitePool};
 
+pub use failpoint::FAILPOINT_VAR;
 pub use location::{Locations, Stores, redact};
 pub use publish::{Mart, MartRow, PublishReport};
 pub use read::{ArtistRow, MartInfo, TrackRow};

@@ -98,6 +98,7 @@ per_backend! {
                 .marts
                 .push((mart.algorithm.clone(), version, mart.rows.len()));
         }
+        crate::failpoint::before_commit().await;
         tx.commit().await?;
         Ok(report)
     }

@@ -93,7 +93,10 @@ fn live(settings: &Settings) -> anyhow::Result<Option<soundalike_chat::Live>> {
     tracing::info!("live sources configured: unknown artists are looked up live");
     Ok(Some(soundalike_chat::Live {
         lookup: std::sync::Arc::new(soundalike_server::live::LiveArtists::start(
-            sources, raw_dir,
+            sources,
+            raw_dir,
+            // Found artists join the served data: the same pipeline, over the lake.
+            Some(first_build(settings)),
         )),
         budget: soundalike_chat::LIVE_BUDGET,
     }))

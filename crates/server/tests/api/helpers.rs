@@ -56,9 +56,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// An app with `config`; `ready` loads the store before returning.
 pub async fn spawn_app_with(config: ServerConfig, ready: bool) -> TestApp {
+    spawn_app_on(config, ready.then(store_path)).await
+}
+
+/// An app with `config` over the SQLite store at `store`, loaded before returning (with `None`,
+/// an app that is not ready).
+pub async fn spawn_app_on(config: ServerConfig, store: Option<PathBuf>) -> TestApp {
     let state = AppState::new(config);
-    if ready {
-        warm_up(state.clone(), store_path(), None).await.unwrap();
+    if let Some(store) = store {
+        warm_up(state.clone(), store, None).await.unwrap();
     }
     let app = Application::build("127.0.0.1:0".parse().unwrap(), state.clone())
         .await
