@@ -96,8 +96,8 @@ pub struct IngestArgs {
 
 #[derive(Debug, Args)]
 pub struct SqlArgs {
-    /// The query. Tables: artists, tracks, audio_features, playlist_tracks, each with a `dt`
-    /// partition column (YYYY-MM-DD text).
+    /// The query. Tables: artists, tracks, audio_features, playlist_tracks, artist_source_ids,
+    /// artist_genres, source_related, each with a `dt` partition column (YYYY-MM-DD text).
     pub query: String,
     /// Print JSON (an array of row objects).
     #[arg(long, conflicts_with = "csv")]
