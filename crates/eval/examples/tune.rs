@@ -12,13 +12,13 @@
 //!
 //! Loads the bundled catalog and the HetRec 2011 Last.fm ground truth (default
 //! `/work/shared/datasets/ground_truth/hetrec2011-lastfm-2k`), runs [`soundalike_eval::tune::search`]
-//! from [`soundalike_eval::tune::start`] (tune half only), prints every accepted step, the chosen
+//! (two stages) from [`soundalike_eval::tune::start`] (tune half only), prints every accepted step, the chosen
 //! weights and their tune score; only then evaluates the chosen weights, the shipped default and
 //! `seed` on both halves, once, and times `kernel::top_k_all` over the whole catalog.
 //!
-//! Takes about 1 m 45 s on a 2-core machine in release mode (after the build): ~0.5 s to load,
-//! ~100 s for the search (about 1,700 settings, ~60 ms each, plus a ~1 s eigendecomposition per
-//! distinct playlist transform), a few seconds for the final figures.
+//! Takes about 3 m 40 s on a 2-core machine in release mode (after the build): ~0.7 s to load,
+//! ~210 s for the two-stage search (about 2,800 settings, ~70 ms each, plus a ~1 s
+//! eigendecomposition per distinct playlist transform), a few seconds for the final figures.
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -9,6 +9,11 @@
 //! A diversity guard keeps the popularity priors from crowding every list: a candidate setting
 //! is admissible only if the number of distinct artists across the tune queries' top-k lists stays
 //! at least [`Search::min_distinct_share`] of the starting weights' number.
+//!
+//! [`search`] runs in two stages: first over the parameters the search began with
+//! ([`FIRST_STAGE`]), then from that optimum over every parameter. The first stage reproduces
+//! the weights shipped before the later parameters existed; the second adds them where they
+//! help, keeping at least [`Search::second_stage_distinct_share`] of the first stage's variety.
 
 use soundalike_similarity::Profiles;
 use soundalike_similarity::hybrid::{self, Basis, Tf, Weights};
@@ -24,6 +29,11 @@ pub struct Search {
     pub min_gain: f64,
     /// Admissible settings keep at least this share of the start's distinct tune recommendations.
     pub min_distinct_share: f64,
+    /// An absolute floor of distinct tune recommendations instead of the share, when set.
+    pub min_distinct: Option<usize>,
+    /// The second stage of [`search`] keeps at least this share of the distinct tune
+    /// recommendations the first stage ended with.
+    pub second_stage_distinct_share: f64,
 }
 
 impl Default for Search {
@@ -32,6 +42,8 @@ impl Default for Search {
             rounds: 40,
             min_gain: 1e-4,
             min_distinct_share: 0.75,
+            min_distinct: None,
+            second_stage_distinct_share: 0.95,
         }
     }
 }
@@ -105,6 +117,7 @@ pub fn parameters() -> Vec<Parameter> {
         },
         float!(tf_k, vec![0.5, 1.2, 2.0, 4.0]),
         float!(idf_power, vec![0.0, 0.5, 1.0, 1.5, 2.0]),
+        float!(df_power, vec![0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0]),
         float!(smooth, weights.clone()),
         Parameter {
             name: "smooth_rank",
@@ -114,16 +127,19 @@ pub fn parameters() -> Vec<Parameter> {
         float!(smooth_power, vec![0.0, 0.5, 1.0]),
         float!(subgenre, weights.clone()),
         float!(genre, weights.clone()),
+        float!(label_power, vec![0.25, 0.5, 0.75, 1.0, 1.5]),
         float!(audio, weights.clone()),
         float!(audio_shrink, vec![0.0, 1.0, 3.0, 10.0]),
         float!(audio_spread, weights.clone()),
-        float!(era, weights),
+        float!(era, weights.clone()),
         float!(era_years, vec![2.5, 5.0, 7.5, 10.0]),
+        float!(era_first, weights),
         float!(popularity, priors.clone()),
         float!(presence, priors.clone()),
         float!(peak, priors.clone()),
         float!(reach, priors.clone()),
-        float!(albums, priors),
+        float!(albums, priors.clone()),
+        float!(seniority, priors),
         float!(
             credits,
             vec![0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.7, 1.0]
@@ -169,9 +185,72 @@ impl<'a> Scorer<'a> {
     }
 }
 
-/// Coordinate search from `start` over every parameter; reads tune-half scores only.
+/// The parameters of the first stage of [`search`]: those it had before `df_power`,
+/// `label_power`, `era_first` and `seniority` were added.
+pub const FIRST_STAGE: [&str; 24] = [
+    "tf",
+    "tf_k",
+    "idf_power",
+    "smooth",
+    "smooth_rank",
+    "smooth_power",
+    "subgenre",
+    "genre",
+    "audio",
+    "audio_shrink",
+    "audio_spread",
+    "era",
+    "era_years",
+    "popularity",
+    "presence",
+    "peak",
+    "reach",
+    "albums",
+    "credits",
+    "tags",
+    "boost",
+    "boost_popularity",
+    "boost_reach",
+    "boost_albums",
+];
+
+/// Coordinate search from `start` in two stages (see the module documentation); reads
+/// tune-half scores only.
 pub fn search(setup: &Setup, profiles: &Profiles, start: Weights, options: &Search) -> Outcome {
-    search_over(setup, profiles, start, options, &parameters())
+    let (first, _): (Vec<Parameter>, Vec<Parameter>) = parameters()
+        .into_iter()
+        .partition(|p| FIRST_STAGE.contains(&p.name));
+    let first = search_over(setup, profiles, start, options, &first);
+    let second_options = Search {
+        min_distinct: Some(
+            (first.distinct.1 as f64 * options.second_stage_distinct_share).ceil() as usize,
+        ),
+        ..*options
+    };
+    let second = search_over(
+        setup,
+        profiles,
+        first.weights,
+        &second_options,
+        &parameters(),
+    );
+    let rounds = first.steps.len();
+    let steps = first
+        .steps
+        .into_iter()
+        .chain(second.steps.into_iter().map(|s| Step {
+            round: s.round + rounds,
+            ..s
+        }))
+        .collect();
+    Outcome {
+        start: first.start,
+        weights: second.weights,
+        tune: second.tune,
+        distinct: (first.distinct.0, second.distinct.1),
+        steps,
+        evaluations: first.evaluations + second.evaluations,
+    }
 }
 
 /// Coordinate search from `start` over the given parameters only (e.g. one block's weight, the
@@ -185,7 +264,9 @@ pub fn search_over(
 ) -> Outcome {
     let mut scorer = Scorer::new(setup, profiles);
     let (start_score, start_distinct) = scorer.score(&start);
-    let floor = (start_distinct as f64 * options.min_distinct_share).ceil() as usize;
+    let floor = options
+        .min_distinct
+        .unwrap_or_else(|| (start_distinct as f64 * options.min_distinct_share).ceil() as usize);
     let (mut best, mut best_score, mut best_distinct) = (start, start_score, start_distinct);
     let mut steps = Vec::new();
     for round in 1..=options.rounds {
@@ -239,21 +320,25 @@ pub fn start() -> Weights {
         tf: Tf::Log,
         tf_k: 1.2,
         idf_power: 1.0,
+        df_power: 0.0,
         smooth: 0.0,
         smooth_rank: 64,
         smooth_power: 0.0,
         subgenre: 0.5,
         genre: 0.25,
+        label_power: 1.0,
         audio: 0.25,
         audio_shrink: 0.0,
         audio_spread: 0.0,
         era: 0.25,
         era_years: 5.0,
+        era_first: 0.0,
         popularity: 0.1,
         presence: 0.0,
         peak: 0.0,
         reach: 0.0,
         albums: 0.0,
+        seniority: 0.0,
         credits: 0.0,
         tags: 0.0,
         boost: 0.0,
