@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Publish time of `soundalike pipeline run` on the bundled data, per store backend, same run:
+# Publish and lake-write time of `soundalike pipeline run` on the bundled data, per backend, same run:
 #   bench/publish.sh [RUNS]      (default 3)
-# Backends: SQLite (embedded default), MariaDB (--store mysql://...), MariaDB + DynamoDB top tracks
-# (--tracks-store dynamodb://..., dynalite). Servers come from scripts/services.sh. Each backend
-# gets a fresh database/table per run; "cold" publishes into empty stores, "warm" re-publishes
-# the same data (upserts + new mart version). Prints the median publish ms and the ratio to SQLite.
+# Backends: SQLite + lake folder (embedded defaults), MariaDB (--store mysql://...), MariaDB +
+# DynamoDB top tracks (--tracks-store dynamodb://..., dynalite), and the whole original stack:
+# MariaDB + DynamoDB + the lake on S3 (--lake s3://..., s3s-fs). Servers come from
+# scripts/services.sh. Each backend gets a fresh database/table/prefix per run; "cold" publishes
+# into empty stores, "warm" re-publishes the same data (upserts + new mart version, the lake day
+# replaced). Prints the median ms of the publish and lake-write stages and the ratio to the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
@@ -27,7 +29,7 @@ export AWS_ENDPOINT_URL_DYNAMODB="$SOUNDALIKE_TEST_DYNAMODB_ENDPOINT" AWS_REGION
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 server="${SOUNDALIKE_TEST_MYSQL_URL%/*}"
 for i in $(seq "$runs"); do
-  for backend in sqlite mariadb mariadb+dynamodb; do
+  for backend in sqlite mariadb mariadb+dynamodb mariadb+dynamodb+s3; do
     dir="$work/$backend-$i"
     args=(--data-dir "$dir")
     case $backend in
@@ -38,28 +40,38 @@ for i in $(seq "$runs"); do
         args+=(--store "$server/$db")
         ;;
     esac
-    if [ "$backend" = mariadb+dynamodb ]; then
+    if [[ $backend == mariadb+dynamodb* ]]; then
       args+=(--tracks-store "dynamodb://$db")
       tables+=("$db")
     fi
-    "$bin" "${args[@]}" pipeline run --json --date 2026-01-01 >"$dir.cold.json"
-    "$bin" "${args[@]}" pipeline run --json --date 2026-01-01 >"$dir.warm.json"
+    lake_env=()
+    if [[ $backend == *+s3 ]]; then
+      args+=(--lake "$SOUNDALIKE_TEST_S3_URL/bench-publish-$$-$i")
+      # s3s-fs wants its keys; dynalite takes any, so they serve both.
+      lake_env=(AWS_ENDPOINT_URL_S3="$SOUNDALIKE_TEST_S3_ENDPOINT" AWS_ALLOW_HTTP=true
+        AWS_ACCESS_KEY_ID="$SOUNDALIKE_TEST_S3_ACCESS_KEY_ID"
+        AWS_SECRET_ACCESS_KEY="$SOUNDALIKE_TEST_S3_SECRET_ACCESS_KEY")
+    fi
+    env "${lake_env[@]}" "$bin" "${args[@]}" pipeline run --json --date 2026-01-01 >"$dir.cold.json"
+    env "${lake_env[@]}" "$bin" "${args[@]}" pipeline run --json --date 2026-01-01 >"$dir.warm.json"
   done
 done
 python3 - "$work" "$runs" <<'PY'
 import json, statistics, sys
 work, runs = sys.argv[1], int(sys.argv[2])
-def publish_ms(path):
-    return next(s["ms"] for s in json.load(open(path))["stages_ms"] if s["stage"] == "publish")
-print(f"publish stage, median of {runs} runs (ms); bundled data")
+def stage_ms(path, stage):
+    return next(s["ms"] for s in json.load(open(path))["stages_ms"] if s["stage"] == stage)
+print(f"median of {runs} runs (ms, ratio to SQLite + lake folder); bundled data")
 base = {}
-for backend in ("sqlite", "mariadb", "mariadb+dynamodb"):
-    row = []
-    for kind in ("cold", "warm"):
-        ms = statistics.median(publish_ms(f"{work}/{backend}-{i}.{kind}.json") for i in range(1, runs + 1))
-        base.setdefault(kind, ms)
-        row.append(f"{kind} {ms:9.1f} ({ms / base[kind]:5.1f}x)")
-    print(f"  {backend:<18} " + "   ".join(row))
+for stage in ("publish", "lake write"):
+    print(f"{stage}:")
+    for backend in ("sqlite", "mariadb", "mariadb+dynamodb", "mariadb+dynamodb+s3"):
+        row = []
+        for kind in ("cold", "warm"):
+            ms = statistics.median(stage_ms(f"{work}/{backend}-{i}.{kind}.json", stage) for i in range(1, runs + 1))
+            base.setdefault((stage, kind), ms)
+            row.append(f"{kind} {ms:9.1f} ({ms / base[(stage, kind)]:5.1f}x)")
+        print(f"  {backend:<20} " + "   ".join(row))
 PY
 # Tables live in dynalite's data folder; drop them so reruns start clean.
 for t in "${tables[@]}"; do

@@ -19,8 +19,11 @@ if [ ! -x "$s3_bin" ]; then
 fi
 mkdir -p "$s3_data/$s3_bucket"
 if ! (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null; then
-  nohup "$s3_bin" --host 127.0.0.1 --port "$s3_port" --access-key "$s3_key_id" \
-    --secret-key "$s3_secret" "$s3_data" >"$SOUNDALIKE_SERVICES_DIR/s3.log" 2>&1 &
+  # Started from its data folder: s3s-fs resolves keys against its working directory, which
+  # must outlive the caller's (a removed checkout would fail every request).
+  (cd "$s3_data" && nohup "$s3_bin" --host 127.0.0.1 --port "$s3_port" \
+    --access-key "$s3_key_id" --secret-key "$s3_secret" "$s3_data" \
+    >"$SOUNDALIKE_SERVICES_DIR/s3.log" 2>&1 &)
 fi
 wait_for_port 127.0.0.1 "$s3_port" 30 || return 1
 export SOUNDALIKE_TEST_S3_URL="s3://$s3_bucket"
