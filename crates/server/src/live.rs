@@ -37,12 +37,13 @@ impl LiveArtists {
         let crawler = sources.clone();
         tokio::spawn(async move {
             while let Some(name) = names.recv().await {
-                crawl_one(&crawler, &raw_dir, &name).await;
-                // Crawl everything asked for meanwhile before one recompute.
+                let mut fetched = crawl_one(&crawler, &raw_dir, &name).await;
+                // Crawl everything asked for meanwhile before one recompute; a name asked again
+                // before its marts land is fresh (TTL) and fetches nothing.
                 while let Ok(name) = names.try_recv() {
-                    crawl_one(&crawler, &raw_dir, &name).await;
+                    fetched += crawl_one(&crawler, &raw_dir, &name).await;
                 }
-                if let Some(options) = &refresh {
+                if let Some(options) = refresh.as_ref().filter(|_| fetched > 0) {
                     refresh_marts(&raw_dir, options.clone()).await;
                 }
             }
@@ -83,7 +84,8 @@ impl LiveArtists {
     }
 }
 
-async fn crawl_one(sources: &Sources, raw_dir: &std::path::Path, name: &str) {
+/// Crawl one artist and its related artists; returns how many were fetched.
+async fn crawl_one(sources: &Sources, raw_dir: &std::path::Path, name: &str) -> usize {
     let options = CrawlOptions {
         seeds: vec![name.to_string()],
         depth: 1,
@@ -93,9 +95,13 @@ async fn crawl_one(sources: &Sources, raw_dir: &std::path::Path, name: &str) {
     };
     match crawl(sources, raw_dir, &options).await {
         Ok(s) => {
-            tracing::info!(artist = %name, fetched = s.fetched, failures = s.failures.len(), "background crawl done")
+            tracing::info!(artist = %name, fetched = s.fetched, failures = s.failures.len(), "background crawl done");
+            s.fetched
         }
-        Err(error) => tracing::warn!(artist = %name, %error, "background crawl failed"),
+        Err(error) => {
+            tracing::warn!(artist = %name, %error, "background crawl failed");
+            0
+        }
     }
 }
 
