@@ -1,9 +1,12 @@
 //! The binary's lake commands end to end: `--lake s3://…` gives the same lake and the same
 //! recommendations as the local default, `sql` answers over either, `lake ddl` names the lake.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::ok;
 use serde_json::Value;
 use soundalike_lake::test_support::{S3Lake, s3_lake};
 
@@ -20,17 +23,6 @@ fn soundalike(data_dir: &Path, s3: Option<&S3Lake>, args: &[&str]) -> Output {
         command.env("SOUNDALIKE_LAKE", &s3.url).envs(s3.env());
     }
     command.output().expect("runs")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 fn json(output: Output) -> Value {

@@ -90,10 +90,10 @@ impl Lake {
         table: &str,
         partition: Partition,
     ) -> Result<Vec<RecordBatch>, LakeError> {
-        if self.committed_files(table, partition).await?.is_empty() {
-            Ok(Vec::new())
-        } else {
-            self.read_table(table, partition).await
+        // One manifest read: a table the partition never committed (older lakes) reads as empty.
+        match self.read_table(table, partition).await {
+            Err(LakeError::NotCommitted { .. }) => Ok(Vec::new()),
+            read => read,
         }
     }
 
