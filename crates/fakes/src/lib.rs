@@ -450,6 +450,21 @@ fn spotify_error(status: StatusCode, message: &str) -> Response {
     )
 }
 
+/// The comma-separated `ids` of a batch endpoint, or Spotify's refusal above `most` of them.
+fn spotify_ids(q: &HashMap<String, String>, most: usize) -> Result<Vec<&str>, Response> {
+    let ids: Vec<&str> = q
+        .get("ids")
+        .map(|s| s.split(',').collect())
+        .unwrap_or_default();
+    if ids.len() > most {
+        return Err(spotify_error(
+            StatusCode::BAD_REQUEST,
+            "Too many ids requested",
+        ));
+    }
+    Ok(ids)
+}
+
 fn spotify_artist(a: &FakeArtist, i: usize, tier: Tier) -> Value {
     let mut v = json!({
         "id": a.spotify_id, "name": a.name, "type": "artist", "genres": a.genres,
@@ -678,13 +693,10 @@ fn spotify(
             if dev {
                 return refused();
             }
-            let ids: Vec<&str> = q
-                .get("ids")
-                .map(|s| s.split(',').collect())
-                .unwrap_or_default();
-            if ids.len() > 50 {
-                return spotify_error(StatusCode::BAD_REQUEST, "Too many ids requested");
-            }
+            let ids = match spotify_ids(&q, 50) {
+                Ok(ids) => ids,
+                Err(refusal) => return refusal,
+            };
             let artists: Vec<Value> = ids
                 .iter()
                 .map(|id| match w.by_spotify(id) {
@@ -726,13 +738,10 @@ fn spotify(
             if dev {
                 return refused();
             }
-            let ids: Vec<&str> = q
-                .get("ids")
-                .map(|s| s.split(',').collect())
-                .unwrap_or_default();
-            if ids.len() > 100 {
-                return spotify_error(StatusCode::BAD_REQUEST, "Too many ids requested");
-            }
+            let ids = match spotify_ids(&q, 100) {
+                Ok(ids) => ids,
+                Err(refusal) => return refusal,
+            };
             json_response(
                 StatusCode::OK,
                 json!({"audio_features": ids.iter().map(|id| spotify_features(w, id)).collect::<Vec<_>>()}),

@@ -222,6 +222,26 @@ impl Http {
         base + self.inner.policy.backoff * unit / 1000
     }
 
+    /// GET `sent` under the policy, recorded (raw lake, logs) as `recorded`, which must hold no
+    /// secret; the plain GET every JSON source makes.
+    pub async fn get(
+        &self,
+        source: &'static str,
+        endpoint: &'static str,
+        sent: &Url,
+        recorded: &Url,
+        retry_body: Option<RetryBody>,
+    ) -> Result<Vec<u8>, FetchError> {
+        let request = Request {
+            source,
+            endpoint,
+            url: recorded,
+            record: true,
+            retry_body,
+        };
+        Ok(self.send(request, |c| c.get(sent.clone())).await?.body)
+    }
+
     /// Send `req` (made by `make`, called once per attempt) under the policy.
     pub async fn send(
         &self,

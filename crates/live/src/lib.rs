@@ -156,6 +156,41 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Decode a 2xx body that may carry the API's own error instead of data (Deezer, Last.fm):
+/// `body_error` reads that error (code, message) first, then the body is decoded into `T`.
+pub(crate) fn decode_or_api_error<T: serde::de::DeserializeOwned>(
+    source: &'static str,
+    endpoint: &'static str,
+    body: &[u8],
+    body_error: impl Fn(&[u8]) -> Option<(i64, String)>,
+) -> Result<T, FetchError> {
+    if let Some((code, message)) = body_error(body) {
+        return Err(FetchError::Api {
+            api: source,
+            endpoint,
+            code,
+            message,
+        });
+    }
+    decode(source, endpoint, body)
+}
+
+/// `base` joined with `path`, plus `query`, as a [`FetchError::Url`] on failure.
+pub(crate) fn endpoint_url(
+    base: &reqwest::Url,
+    path: &str,
+    query: &[(&str, &str)],
+) -> Result<reqwest::Url, FetchError> {
+    let mut url = base.join(path).map_err(|e| FetchError::Url {
+        url: path.to_string(),
+        reason: e.to_string(),
+    })?;
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(url)
+}
+
 /// Base URLs and credentials for every live source, from the environment.
 #[derive(Debug, Clone, Default)]
 pub struct LiveConfig {

@@ -5,8 +5,7 @@
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::http::Request;
-use crate::{FetchError, Http, decode};
+use crate::{FetchError, Http, decode_or_api_error, endpoint_url};
 
 /// The public API.
 pub const DEFAULT_API_URL: &str = "https://api.deezer.com";
@@ -85,15 +84,7 @@ pub fn parse<T: serde::de::DeserializeOwned>(
     endpoint: &'static str,
     body: &[u8],
 ) -> Result<T, FetchError> {
-    if let Some((code, message)) = body_error(body) {
-        return Err(FetchError::Api {
-            api: SOURCE,
-            endpoint,
-            code,
-            message,
-        });
-    }
-    decode(SOURCE, endpoint, body)
+    decode_or_api_error(SOURCE, endpoint, body, body_error)
 }
 
 /// The Deezer client.
@@ -115,27 +106,12 @@ impl Deezer {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, FetchError> {
-        let mut url = self.api.join(path).map_err(|e| FetchError::Url {
-            url: path.into(),
-            reason: e.to_string(),
-        })?;
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        let fetched = self
+        let url = endpoint_url(&self.api, path, query)?;
+        let body = self
             .http
-            .send(
-                Request {
-                    source: SOURCE,
-                    endpoint,
-                    url: &url,
-                    record: true,
-                    retry_body: Some(quota),
-                },
-                |c| c.get(url.clone()),
-            )
+            .get(SOURCE, endpoint, &url, &url, Some(quota))
             .await?;
-        parse(endpoint, &fetched.body)
+        parse(endpoint, &body)
     }
 
     /// Artists matching `q`.

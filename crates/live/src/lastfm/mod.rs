@@ -6,8 +6,8 @@
 use reqwest::Url;
 use serde::{Deserialize, Deserializer};
 
-use crate::http::{Request, redacted};
-use crate::{FetchError, Http, Secret, decode};
+use crate::http::redacted;
+use crate::{FetchError, Http, Secret, decode_or_api_error};
 
 /// The public API.
 pub const DEFAULT_API_URL: &str = "https://ws.audioscrobbler.com/2.0/";
@@ -113,15 +113,11 @@ pub fn parse<T: serde::de::DeserializeOwned>(
     endpoint: &'static str,
     body: &[u8],
 ) -> Result<T, FetchError> {
-    if let Ok(e) = serde_json::from_slice::<ErrorBody>(body) {
-        return Err(FetchError::Api {
-            api: SOURCE,
-            endpoint,
-            code: e.error,
-            message: e.message,
-        });
-    }
-    decode(SOURCE, endpoint, body)
+    decode_or_api_error(SOURCE, endpoint, body, |body| {
+        serde_json::from_slice::<ErrorBody>(body)
+            .ok()
+            .map(|e| (e.error, e.message))
+    })
 }
 
 /// The Last.fm client.
@@ -155,20 +151,11 @@ impl LastFm {
         keyed
             .query_pairs_mut()
             .append_pair("api_key", self.key.expose());
-        let fetched = self
+        let body = self
             .http
-            .send(
-                Request {
-                    source: SOURCE,
-                    endpoint,
-                    url: &recorded,
-                    record: true,
-                    retry_body: Some(rate_limited),
-                },
-                |c| c.get(keyed.clone()),
-            )
+            .get(SOURCE, endpoint, &keyed, &recorded, Some(rate_limited))
             .await?;
-        parse(endpoint, &fetched.body)
+        parse(endpoint, &body)
     }
 
     /// Artists similar to `artist` (by name).

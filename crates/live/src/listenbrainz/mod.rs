@@ -5,8 +5,7 @@
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::http::Request;
-use crate::{FetchError, Http, decode};
+use crate::{FetchError, Http, decode, endpoint_url};
 
 /// The main API.
 pub const DEFAULT_API_URL: &str = "https://api.listenbrainz.org";
@@ -51,54 +50,27 @@ impl ListenBrainz {
         Self { http, api, labs }
     }
 
-    async fn get(&self, endpoint: &'static str, url: Url) -> Result<Vec<u8>, FetchError> {
-        Ok(self
-            .http
-            .send(
-                Request {
-                    source: SOURCE,
-                    endpoint,
-                    url: &url,
-                    record: true,
-                    retry_body: None,
-                },
-                |c| c.get(url.clone()),
-            )
-            .await?
-            .body)
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        url: &Url,
+    ) -> Result<T, FetchError> {
+        let body = self.http.get(SOURCE, endpoint, url, url, None).await?;
+        decode(SOURCE, endpoint, &body)
     }
 
     /// Artists similar to the MusicBrainz artist `mbid`.
     pub async fn similar(&self, mbid: &str) -> Result<Vec<SimilarArtist>, FetchError> {
-        let mut url = self.labs.join("similar-artists/json").map_err(url_err)?;
-        url.query_pairs_mut()
-            .append_pair("artist_mbids", mbid)
-            .append_pair("algorithm", ALGORITHM);
-        decode(
-            SOURCE,
-            "similar-artists",
-            &self.get("similar-artists", url).await?,
-        )
+        let query = [("artist_mbids", mbid), ("algorithm", ALGORITHM)];
+        let url = endpoint_url(&self.labs, "similar-artists/json", &query)?;
+        self.get("similar-artists", &url).await
     }
 
     /// Top recordings of the MusicBrainz artist `mbid`.
     pub async fn top_recordings(&self, mbid: &str) -> Result<Vec<Recording>, FetchError> {
-        let url = self
-            .api
-            .join(&format!("1/popularity/top-recordings-for-artist/{mbid}"))
-            .map_err(url_err)?;
-        decode(
-            SOURCE,
-            "top-recordings",
-            &self.get("top-recordings", url).await?,
-        )
-    }
-}
-
-fn url_err(e: impl std::fmt::Display) -> FetchError {
-    FetchError::Url {
-        url: "listenbrainz".into(),
-        reason: e.to_string(),
+        let path = format!("1/popularity/top-recordings-for-artist/{mbid}");
+        let url = endpoint_url(&self.api, &path, &[])?;
+        self.get("top-recordings", &url).await
     }
 }
 

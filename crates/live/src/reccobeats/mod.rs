@@ -5,9 +5,8 @@
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::http::Request;
 use crate::spotify::AudioFeature;
-use crate::{FetchError, Http, decode};
+use crate::{FetchError, Http, decode, endpoint_url};
 
 /// The public API.
 pub const DEFAULT_API_URL: &str = "https://api.reccobeats.com/v1";
@@ -69,32 +68,13 @@ impl ReccoBeats {
     pub async fn audio_features(&self, ids: &[String]) -> Result<Vec<AudioFeature>, FetchError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_CALL) {
-            let mut url = self
-                .api
-                .join("audio-features")
-                .map_err(|e| FetchError::Url {
-                    url: "audio-features".into(),
-                    reason: e.to_string(),
-                })?;
-            url.query_pairs_mut().append_pair("ids", &chunk.join(","));
-            let fetched = self
+            let ids = chunk.join(",");
+            let url = endpoint_url(&self.api, "audio-features", &[("ids", &ids)])?;
+            let body = self
                 .http
-                .send(
-                    Request {
-                        source: SOURCE,
-                        endpoint: "audio-features",
-                        url: &url,
-                        record: true,
-                        retry_body: None,
-                    },
-                    |c| c.get(url.clone()),
-                )
+                .get(SOURCE, "audio-features", &url, &url, None)
                 .await?;
-            out.extend(to_features(decode(
-                SOURCE,
-                "audio-features",
-                &fetched.body,
-            )?));
+            out.extend(to_features(decode(SOURCE, "audio-features", &body)?));
         }
         Ok(out)
     }

@@ -235,14 +235,7 @@ impl Spotify {
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, FetchError> {
-        let mut url = self.api.join(path).map_err(|e| FetchError::Url {
-            url: path.to_string(),
-            reason: e.to_string(),
-        })?;
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        Ok(url)
+        crate::endpoint_url(&self.api, path, query)
     }
 
     async fn token(&self, refresh: bool) -> Result<String, FetchError> {
