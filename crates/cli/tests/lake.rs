@@ -33,7 +33,12 @@ fn json(output: Output) -> Value {
 fn lake_objects(lake: &soundalike_lake::Lake) -> Vec<(String, u64)> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let objects = rt.block_on(lake.storage().list("")).unwrap();
-    objects.into_iter().map(|o| (o.key, o.size)).collect()
+    // A local lake also holds its writer lock file; an S3 lake has none.
+    objects
+        .into_iter()
+        .filter(|o| o.key != soundalike_lake::WRITER_LOCK)
+        .map(|o| (o.key, o.size))
+        .collect()
 }
 
 const PIPELINE: &[&str] = &["pipeline", "run", "--json", "--date", "2026-01-01"];

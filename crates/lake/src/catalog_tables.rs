@@ -209,6 +209,7 @@ impl Lake {
         partition: Partition,
         catalog: &Catalog,
     ) -> Result<u64, LakeError> {
+        let _writer = self.lock_writer()?;
         // Live tables first: a partition counts as complete once its catalog tables are
         // committed, and by then its live tables are too.
         let mut bytes = self.write_live_tables(partition, catalog).await?;

@@ -11,6 +11,13 @@
 //! Hive-style engines. Writing a partition again replaces it, so a re-run of the same day
 //! duplicates nothing, and the same data gives the same file names and bytes.
 //!
+//! **Invariant:** one writer at a time. The cleanup after a commit deletes every file the new
+//! manifest does not name, which would include a concurrent writer's fresh file, so a write takes
+//! the lake's writer lock first: an OS file lock on `_writer.lock` in a local lake (released
+//! when the process dies, so a killed writer never blocks the next one), shared by the chat
+//! server's background refresh, `pipeline run` and `ingest`. An S3 lake has no such lock: run
+//! one writer per bucket prefix (one scheduler).
+//!
 //! ```no_run
 //! # async fn demo(catalog: &soundalike_core::Catalog) -> Result<(), soundalike_lake::LakeError> {
 //! let lake = soundalike_lake::Lake::open("soundalike-data/lake")?;
@@ -118,6 +125,16 @@ pub enum LakeError {
     Empty(String),
 }
 
+/// The lake's writer lock file, in a local lake's root (`_`: hidden from Hive-style engines).
+pub const WRITER_LOCK: &str = "_writer.lock";
+
+/// Proof of holding the lake's writer lock ([`Lake::lock_writer`]); dropping it releases the lock.
+#[derive(Debug)]
+#[must_use = "the lock is released when the guard is dropped"]
+pub struct WriterLock {
+    _file: Option<std::fs::File>,
+}
+
 /// One committed data file of a table partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataFile {
@@ -162,7 +179,37 @@ impl Lake {
         format!("{table}/{}", partition.dir_name())
     }
 
+    /// Take the writer lock (see the crate docs), waiting while another process or task holds it;
+    /// a no-op for an S3 lake. Held until the guard is dropped.
+    pub fn lock_writer(&self) -> Result<WriterLock, LakeError> {
+        let Some(root) = self.storage.local_root() else {
+            return Ok(WriterLock { _file: None });
+        };
+        let path = root.join(WRITER_LOCK);
+        let io = |source| LakeError::Io {
+            location: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(root).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::info!(lock = %path.display(), "another writer holds the lake; waiting");
+                file.lock().map_err(io)?;
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        Ok(WriterLock { _file: Some(file) })
+    }
+
     /// Write one table partition and commit it, replacing what it held. Returns the bytes written.
+    /// The caller holds [`Lake::lock_writer`].
     pub async fn write_table(
         &self,
         table: &str,
