@@ -27,8 +27,11 @@
 //! or by how many playlists hold the track, positive PMI of artist co-occurrence as a further block, a second smoothed block at
 //! another rank, a basis fitted on well-connected artists only, words of playlist names, title
 //! character trigrams, latest-year and year-histogram era blocks, shrinking the playlist blocks
-//! of artists in few playlists, query-dependent boosts and popularity matching, and two rerank
-//! stages (neighbourhood query expansion, CSLS hubness correction).
+//! of artists in few playlists, query-dependent boosts and popularity matching, two rerank
+//! stages (neighbourhood query expansion, CSLS hubness correction), and whitened co-membership
+//! (EASE, Steck 2019, in its dual form over the playlist eigenbasis: every weight and ridge tried
+//! lowered the tune score, with or without EASE's candidate factor, while raising variety), and a
+//! joint subgenre × release-decade block (no gain at any weight, with or without the subgenre block).
 //!
 //! The weights are chosen by `soundalike_eval::tune::search` on the tune half of the evaluation
 //! only, with a guard that keeps at least 75% of the start's distinct recommendations (so the
