@@ -451,16 +451,16 @@ fn spotify_error(status: StatusCode, message: &str) -> Response {
 }
 
 /// The comma-separated `ids` of a batch endpoint, or Spotify's refusal above `most` of them.
-fn spotify_ids(q: &HashMap<String, String>, most: usize) -> Result<Vec<&str>, Response> {
+fn spotify_ids(q: &HashMap<String, String>, most: usize) -> Result<Vec<&str>, Box<Response>> {
     let ids: Vec<&str> = q
         .get("ids")
         .map(|s| s.split(',').collect())
         .unwrap_or_default();
     if ids.len() > most {
-        return Err(spotify_error(
+        return Err(Box::new(spotify_error(
             StatusCode::BAD_REQUEST,
             "Too many ids requested",
-        ));
+        )));
     }
     Ok(ids)
 }
@@ -693,9 +693,9 @@ fn spotify(
             if dev {
                 return refused();
             }
-            let ids = match spotify_ids(&q, 50) {
+            let ids = match spotify_ids(q, 50) {
                 Ok(ids) => ids,
-                Err(refusal) => return refusal,
+                Err(refusal) => return *refusal,
             };
             let artists: Vec<Value> = ids
                 .iter()
@@ -738,9 +738,9 @@ fn spotify(
             if dev {
                 return refused();
             }
-            let ids = match spotify_ids(&q, 100) {
+            let ids = match spotify_ids(q, 100) {
                 Ok(ids) => ids,
-                Err(refusal) => return refusal,
+                Err(refusal) => return *refusal,
             };
             json_response(
                 StatusCode::OK,
