@@ -44,6 +44,11 @@ fn lake_files(dir: &Path) -> Vec<String> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(root, &path, out);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n == soundalike_lake::WRITER_LOCK)
+            {
+                // The writer lock is no table file.
             } else {
                 out.push(path.strip_prefix(root).unwrap().display().to_string());
             }
