@@ -10,10 +10,11 @@
 //!     Prints one JSON object (best of --repeat); with --ids-out writes the neighbour ids
 //!     (queries × k, u32 LE), for the recall check against FAISS.
 //! bench_kernel ann  --data FILE --d D [--k 10] [--threads 2] [--queries Q] [--lists 0]
-//!                   [--iterations 8] [--probes 8,16,32,64] [--ids-out PREFIX]
+//!                   [--iterations 8] [--probes 8,16,32,64] [--rerank R] [--ids-out PREFIX]
 //!     Builds the IVF index (`ann::Ivf`, squared L2; 0 lists = 4·√N) over all N rows, timed,
 //!     then searches the first Q rows (all when 0) once per `--probes` value, timed, each query
-//!     skipping its own row. Prints one JSON object; with --ids-out writes PREFIX.<probes>.
+//!     skipping its own row; R > 0 scores 8-bit codes first and rescores R hits per query
+//!     exactly (`Params::rerank`). Prints one JSON object; with --ids-out writes PREFIX.<probes>.
 //! ```
 //!
 //! Squared L2 through the Dot kernel: `‖x − y‖² = ‖x‖² − (2⟨x,y⟩ − ‖y‖²)`, and `‖x‖²` is constant
@@ -158,6 +159,7 @@ fn ann(args: &Args) -> std::io::Result<()> {
     let params = Params {
         lists: args.num("--lists", Some(Params::default().lists)),
         iterations: args.num("--iterations", Some(Params::default().iterations)),
+        rerank: args.num("--rerank", Some(Params::default().rerank)),
         ..Params::default()
     };
     let probes: Vec<usize> = args
@@ -190,10 +192,11 @@ fn ann(args: &Args) -> std::io::Result<()> {
     }
     println!(
         "{{\"method\":\"ivf\",\"n\":{n},\"queries\":{queries},\"d\":{d},\"k\":{k},\"threads\":{threads},\
-         \"lists\":{},\"iterations\":{},\"build_seconds\":{build:.3},\"index_mib\":{:.1},\
+         \"lists\":{},\"iterations\":{},\"rerank\":{},\"build_seconds\":{build:.3},\"index_mib\":{:.1},\
          \"runs\":[{}],\"peak_rss_kib\":{}}}",
         index.lists(),
         params.iterations,
+        params.rerank,
         index.memory_bytes() as f64 / (1 << 20) as f64,
         runs.join(","),
         peak_rss_kib()

@@ -173,6 +173,14 @@ impl TopK {
         }
     }
 
+    /// The score a newcomer must reach: the k-th best once the list is full, else −∞.
+    pub(crate) fn threshold(&self) -> f32 {
+        match self.items.last() {
+            Some(last) if self.items.len() == self.k => last.score,
+            _ => f32::NEG_INFINITY,
+        }
+    }
+
     #[inline]
     pub(crate) fn push(&mut self, index: u32, score: f32) {
         let score = if score.is_nan() {

@@ -24,6 +24,7 @@ pub mod hybrid;
 pub mod incremental;
 pub mod kernel;
 pub mod profile;
+mod quant;
 pub mod related;
 pub mod seed;
 

@@ -1,0 +1,802 @@
+//! Int8 codes for a cheap first score: the approximate index ([`crate::ann`]) scores its
+//! candidates with these, keeps a short list per query, and rescores that list exactly.
+//!
+//! Why: the exact kernel already multiplies f32 rows at close to the FMA units' peak, so an
+//! index that scans a quarter of the rows in f32 cannot be 10× faster than it. An 8-bit dot
+//! product does four times the multiply-adds per instruction (`vpdpbusd`, AVX-512 VNNI).
+//!
+//! Rows are coded per dimension (`round(y_d / s_d)`, `s_d` = the column's largest magnitude /
+//! 127), queries per row (`round(x_d s_d / α)`), so `⟨x, y⟩ ≈ α Σ_d q_d c_d`. Candidate codes are
+//! stored offset by 128 as unsigned bytes (what `vpdpbusd` multiplies) in panels of
+//! [`PANEL`] rows: group `g` of 4 dimensions holds the 16 rows' 4 bytes each, one 64-byte load.
+//!
+//! The SIMD path and the portable one compute the same integers and the same float rounding, so
+//! results do not depend on the machine, only the speed does.
+
+/// Rows per panel: one 512-bit register of 32-bit sums.
+pub(crate) const PANEL: usize = 16;
+
+/// Query rows coded as signed bytes, 4 dimensions packed per `i32`.
+#[derive(Debug, Clone)]
+pub(crate) struct QueryCodes {
+    groups: usize,
+    packed: Vec<i32>,
+    /// Multiplier from the integer sum to the score (α, times 2 for the L2 form).
+    scale: Vec<f32>,
+    /// `128 Σ q_d`: what the candidates' +128 offset adds to the integer sum.
+    offset: Vec<i32>,
+}
+
+/// Candidate rows coded as unsigned bytes, in panels, cluster after cluster.
+#[derive(Debug, Clone)]
+pub(crate) struct RowCodes {
+    groups: usize,
+    /// Per-dimension step `s_d`.
+    steps: Vec<f32>,
+    /// Panels of [`PANEL`] rows × `groups` × 4 bytes.
+    panels: Vec<u8>,
+    /// Added to every row's scaled sum (e.g. `−‖y‖²`), one per panel slot; 0 for padding.
+    bias: Vec<f32>,
+    /// Cluster c owns panels `panel_offsets[c]..panel_offsets[c + 1]`.
+    panel_offsets: Vec<usize>,
+    /// Rows of each cluster (its last panel may be part padding).
+    sizes: Vec<usize>,
+    /// Largest bias of each panel's rows, for a cheap integer pre-test of a panel.
+    bias_max: Vec<f32>,
+}
+
+/// A row that reached its query's threshold: `members[member]` against the cluster's row
+/// `row`, with its approximate score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Hit {
+    pub(crate) member: u32,
+    pub(crate) row: u32,
+    pub(crate) score: f32,
+}
+
+fn code(x: f32) -> i8 {
+    x.round().clamp(-127.0, 127.0) as i8
+}
+
+impl RowCodes {
+    /// Codes `rows` (row-major, `dim` columns, already in cluster order; cluster c holds rows
+    /// `offsets[c]..offsets[c + 1]`), each row's score bias given by `bias(row)`.
+    pub(crate) fn build(
+        rows: &[f32],
+        dim: usize,
+        offsets: &[usize],
+        bias: impl Fn(&[f32]) -> f32,
+    ) -> Self {
+        let groups = match Path::fastest() {
+            // Whole 16 × 64-byte tiles.
+            Path::Amx => dim.div_ceil(64).max(1) * 16,
+            Path::Vnni | Path::Portable => dim.div_ceil(4).max(1),
+        };
+        let mut steps = vec![0f32; dim];
+        for row in rows.chunks_exact(dim) {
+            for (s, x) in steps.iter_mut().zip(row) {
+                *s = s.max(x.abs());
+            }
+        }
+        for s in &mut steps {
+            *s = if *s > 0.0 && s.is_finite() {
+                *s / 127.0
+            } else {
+                1.0
+            };
+        }
+        let mut panel_offsets = vec![0usize];
+        for c in 0..offsets.len().saturating_sub(1) {
+            let size = offsets[c + 1] - offsets[c];
+            panel_offsets.push(panel_offsets[c] + size.div_ceil(PANEL));
+        }
+        let total = *panel_offsets.last().expect("starts with 0");
+        let panel_bytes = PANEL * groups * 4;
+        let mut panels = vec![128u8; total * panel_bytes];
+        let mut bias_out = vec![0f32; total * PANEL];
+        for c in 0..offsets.len().saturating_sub(1) {
+            for (i, r) in (offsets[c]..offsets[c + 1]).enumerate() {
+                let row = &rows[r * dim..(r + 1) * dim];
+                let slot = panel_offsets[c] * PANEL + i;
+                let (panel, lane) = (slot / PANEL, slot % PANEL);
+                for (d, (x, s)) in row.iter().zip(&steps).enumerate() {
+                    let at = panel * panel_bytes + (d / 4) * PANEL * 4 + lane * 4 + d % 4;
+                    panels[at] = (i16::from(code(x / s)) + 128) as u8;
+                }
+                bias_out[slot] = bias(row);
+            }
+        }
+        let sizes: Vec<usize> = offsets.windows(2).map(|w| w[1] - w[0]).collect();
+        let mut bias_max = vec![f32::NEG_INFINITY; total];
+        for (c, &size) in sizes.iter().enumerate() {
+            for i in 0..size {
+                let slot = panel_offsets[c] * PANEL + i;
+                bias_max[slot / PANEL] = bias_max[slot / PANEL].max(bias_out[slot]);
+            }
+        }
+        Self {
+            groups,
+            steps,
+            panels,
+            bias: bias_out,
+            panel_offsets,
+            sizes,
+            bias_max,
+        }
+    }
+
+    /// Codes `queries` (row-major, same dims) for this index; `factor` multiplies every score
+    /// (2 for the L2 form `2⟨x,y⟩ − ‖y‖²`).
+    pub(crate) fn code_queries(&self, queries: &[f32], factor: f32) -> QueryCodes {
+        let dim = self.steps.len();
+        let n = queries.len() / dim.max(1);
+        let mut packed = vec![0i32; n * self.groups];
+        let (mut scale, mut offset) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut weighted = vec![0f32; dim];
+        for (q, row) in queries.chunks_exact(dim).enumerate() {
+            for ((w, x), s) in weighted.iter_mut().zip(row).zip(&self.steps) {
+                *w = x * s;
+            }
+            let top = weighted.iter().fold(0f32, |m, w| m.max(w.abs()));
+            let alpha = if top > 0.0 && top.is_finite() {
+                top / 127.0
+            } else {
+                1.0
+            };
+            let mut bytes = vec![0u8; self.groups * 4];
+            let mut sum = 0i32;
+            for (b, w) in bytes.iter_mut().zip(&weighted) {
+                let c = code(w / alpha);
+                sum += i32::from(c);
+                *b = c as u8;
+            }
+            for (g, four) in bytes.chunks_exact(4).enumerate() {
+                packed[q * self.groups + g] =
+                    i32::from_le_bytes([four[0], four[1], four[2], four[3]]);
+            }
+            scale.push(alpha * factor);
+            offset.push(128 * sum);
+        }
+        QueryCodes {
+            groups: self.groups,
+            packed,
+            scale,
+            offset,
+        }
+    }
+
+    /// Bytes held.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.panels.len() + 4 * (self.bias.len() + self.steps.len()) + 8 * self.panel_offsets.len()
+    }
+
+    /// The rows of cluster `c` whose approximate score against query `members[i]` is at least
+    /// `thresholds[i]`, appended to `hits` (in no particular order).
+    pub(crate) fn score_cluster(
+        &self,
+        queries: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        c: usize,
+        hits: &mut Vec<Hit>,
+    ) {
+        assert_eq!(
+            queries.groups, self.groups,
+            "queries coded for another index"
+        );
+        assert_eq!(members.len(), thresholds.len(), "one threshold per member");
+        let (first, last) = (self.panel_offsets[c], self.panel_offsets[c + 1]);
+        let panel_bytes = PANEL * self.groups * 4;
+        let block = Block {
+            groups: self.groups,
+            panels: &self.panels[first * panel_bytes..last * panel_bytes],
+            bias: &self.bias[first * PANEL..last * PANEL],
+            bias_max: &self.bias_max[first..last],
+            rows: self.sizes[c],
+        };
+        Path::fastest().score(&block, queries, members, thresholds, hits);
+    }
+}
+
+/// True when this CPU scores codes with SIMD (AMX or AVX-512 VNNI), not plain loops.
+pub(crate) fn accelerated() -> bool {
+    Path::fastest() != Path::Portable
+}
+
+/// How scores are computed; every path gives the same hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// AMX tiles (`tdpbsud`: 16 queries × 16 rows × 64 dimensions an instruction).
+    Amx,
+    /// AVX-512 VNNI (`vpdpbusd`: 16 rows × 4 dimensions an instruction).
+    Vnni,
+    /// Plain loops.
+    Portable,
+}
+
+impl Path {
+    fn fastest() -> Self {
+        *Self::available().first().expect("portable is always there")
+    }
+
+    /// The paths this CPU runs, fastest first.
+    fn available() -> Vec<Self> {
+        let mut paths = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if amx::available() {
+                paths.push(Self::Amx);
+            }
+            if vnni::available() {
+                paths.push(Self::Vnni);
+            }
+        }
+        paths.push(Self::Portable);
+        paths
+    }
+
+    fn score(
+        self,
+        block: &Block,
+        queries: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        hits: &mut Vec<Hit>,
+    ) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Amx if block.groups.is_multiple_of(16) => {
+                amx::score(block, queries, members, thresholds, hits)
+            }
+            #[cfg(target_arch = "x86_64")]
+            Self::Vnni | Self::Amx => vnni::score(block, queries, members, thresholds, hits),
+            _ => portable_score(block, queries, members, thresholds, hits),
+        }
+    }
+}
+
+/// One cluster's panels.
+struct Block<'a> {
+    groups: usize,
+    panels: &'a [u8],
+    bias: &'a [f32],
+    bias_max: &'a [f32],
+    rows: usize,
+}
+
+/// The integer sum turned into a score; the SIMD path rounds the same way (convert, multiply,
+/// add, no fused multiply-add).
+#[inline]
+fn finish(sum: i32, offset: i32, scale: f32, bias: f32) -> f32 {
+    (sum.wrapping_sub(offset) as f32) * scale + bias
+}
+
+fn portable_score(
+    block: &Block,
+    queries: &QueryCodes,
+    members: &[usize],
+    thresholds: &[f32],
+    hits: &mut Vec<Hit>,
+) {
+    for (member, (&q, &threshold)) in members.iter().zip(thresholds).enumerate() {
+        let packed = &queries.packed[q * block.groups..(q + 1) * block.groups];
+        for row in 0..block.rows {
+            let (panel, lane) = (row / PANEL, row % PANEL);
+            let panel = &block.panels[panel * PANEL * block.groups * 4..];
+            let mut sum = 0i32;
+            for (g, four) in packed.iter().enumerate() {
+                let bytes = &panel[g * PANEL * 4 + lane * 4..][..4];
+                for (r, qb) in bytes.iter().zip(four.to_le_bytes()) {
+                    sum += i32::from(*r) * i32::from(qb as i8);
+                }
+            }
+            let score = finish(sum, queries.offset[q], queries.scale[q], block.bias[row]);
+            if score >= threshold {
+                hits.push(Hit {
+                    member: member as u32,
+                    row: row as u32,
+                    score,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod vnni {
+    //! `vpdpbusd` over panels: 8 queries share each 64-byte load of 16 rows × 4 dimensions, and
+    //! a panel's 16 scores are tested against the query's threshold in one compare.
+    use std::arch::x86_64::*;
+
+    use super::{Block, Hit, PANEL, QueryCodes};
+
+    /// Queries scored together against one panel (accumulators held in registers).
+    const QUERIES: usize = 8;
+
+    pub(super) fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vnni")
+    }
+
+    pub(super) fn score(
+        block: &Block,
+        queries: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        hits: &mut Vec<Hit>,
+    ) {
+        debug_assert!(available());
+        // SAFETY: `available()` (checked by the caller) proves the CPU has the features
+        // `score_members` is compiled for; its memory accesses are bounds-checked slices.
+        unsafe { score_members(block, queries, members, thresholds, hits) }
+    }
+
+    #[target_feature(enable = "avx512f,avx512vnni")]
+    fn score_members(
+        block: &Block,
+        queries: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        hits: &mut Vec<Hit>,
+    ) {
+        let full = members.len() / QUERIES * QUERIES;
+        for at in (0..full).step_by(QUERIES) {
+            let chunk = members[at..at + QUERIES].try_into().expect("full chunk");
+            let limits = thresholds[at..at + QUERIES].try_into().expect("full chunk");
+            score_queries::<QUERIES>(block, queries, chunk, limits, at, hits);
+        }
+        for at in full..members.len() {
+            let (chunk, limits) = (&[members[at]], &[thresholds[at]]);
+            score_queries::<1>(block, queries, chunk, limits, at, hits);
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512vnni")]
+    #[inline]
+    fn score_queries<const Q: usize>(
+        block: &Block,
+        queries: &QueryCodes,
+        members: &[usize; Q],
+        thresholds: &[f32; Q],
+        first_member: usize,
+        hits: &mut Vec<Hit>,
+    ) {
+        let groups = block.groups;
+        let packed: [&[i32]; Q] =
+            std::array::from_fn(|i| &queries.packed[members[i] * groups..][..groups]);
+        let offset: [__m512i; Q] =
+            std::array::from_fn(|i| _mm512_set1_epi32(queries.offset[members[i]]));
+        let scale: [__m512; Q] = std::array::from_fn(|i| _mm512_set1_ps(queries.scale[members[i]]));
+        let limit: [__m512; Q] = std::array::from_fn(|i| _mm512_set1_ps(thresholds[i]));
+        let panel_bytes = PANEL * groups * 4;
+        for (p, panel) in block.panels.chunks_exact(panel_bytes).enumerate() {
+            let mut acc = [_mm512_setzero_si512(); Q];
+            for (g, rows) in panel.chunks_exact(PANEL * 4).enumerate() {
+                // SAFETY: `rows` is exactly 64 bytes; the load is unaligned.
+                let rows = unsafe { _mm512_loadu_si512(rows.as_ptr().cast()) };
+                for i in 0..Q {
+                    let q = _mm512_set1_epi32(packed[i][g]);
+                    acc[i] = _mm512_dpbusd_epi32(acc[i], rows, q);
+                }
+            }
+            let bias = &block.bias[p * PANEL..(p + 1) * PANEL];
+            // SAFETY: `bias` is exactly 16 floats.
+            let bias = unsafe { _mm512_loadu_ps(bias.as_ptr()) };
+            let real = block.rows.saturating_sub(p * PANEL).min(PANEL);
+            let real: __mmask16 = if real == PANEL { !0 } else { (1 << real) - 1 };
+            for i in 0..Q {
+                let sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[i], offset[i]));
+                let scores = _mm512_add_ps(_mm512_mul_ps(sums, scale[i]), bias);
+                let mut passed = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(real, scores, limit[i]);
+                if passed == 0 {
+                    continue;
+                }
+                let mut lanes = [0f32; PANEL];
+                // SAFETY: `lanes` is exactly 16 floats.
+                unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), scores) };
+                while passed != 0 {
+                    let lane = passed.trailing_zeros() as usize;
+                    passed &= passed - 1;
+                    hits.push(Hit {
+                        member: (first_member + i) as u32,
+                        row: (p * PANEL + lane) as u32,
+                        score: lanes[lane],
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod amx {
+    //! AMX tiles through inline assembly (Rust has no stable AMX intrinsics): 16 queries (tile
+    //! A, signed codes) × 16 rows (tile B: a panel's 16 groups of 4 dimensions, exactly the
+    //! panel layout) per `tdpbsud`, the 16 × 16 sums stored and finished with AVX-512 like
+    //! the VNNI path.
+    use std::arch::asm;
+    use std::arch::x86_64::*;
+    use std::sync::OnceLock;
+
+    use super::{Block, Hit, PANEL, QueryCodes};
+
+    /// Queries per tile (tile rows).
+    const TILE: usize = 16;
+    /// Bytes per tile row: 16 groups of 4 dimensions.
+    const TILE_BYTES: usize = 64;
+
+    /// `ldtilecfg`'s 64-byte operand: palette 1, all eight tiles 16 rows × 64 bytes: tmm0–3
+    /// sums (16 × 16 i32) of four panels at once (so one panel's multiply overlaps the next
+    /// one's loads), tmm4 queries, tmm5–7 rows.
+    #[repr(C, align(64))]
+    struct TileConfig {
+        palette: u8,
+        start_row: u8,
+        reserved: [u8; 14],
+        bytes_per_row: [u16; 16],
+        rows: [u8; 16],
+    }
+
+    impl TileConfig {
+        fn new() -> Self {
+            let mut config = Self {
+                palette: 1,
+                start_row: 0,
+                reserved: [0; 14],
+                bytes_per_row: [0; 16],
+                rows: [0; 16],
+            };
+            for t in 0..8 {
+                config.bytes_per_row[t] = TILE_BYTES as u16;
+                config.rows[t] = TILE as u8;
+            }
+            config
+        }
+    }
+
+    #[repr(C, align(64))]
+    struct Sums([[i32; PANEL]; TILE]);
+
+    /// Sum tiles in flight.
+    const SUMS: usize = 4;
+
+    /// Zeroes sum tile `j` (tmm0–3).
+    ///
+    /// # Safety
+    /// Tiles configured (`ldtilecfg`) on a CPU with AMX.
+    #[inline(always)]
+    unsafe fn zero(j: usize) {
+        // SAFETY: no memory is touched.
+        unsafe {
+            match j {
+                0 => asm!("tilezero tmm0", options(nostack, nomem)),
+                1 => asm!("tilezero tmm1", options(nostack, nomem)),
+                2 => asm!("tilezero tmm2", options(nostack, nomem)),
+                _ => asm!("tilezero tmm3", options(nostack, nomem)),
+            }
+        }
+    }
+
+    /// Loads 16 × 64 bytes of rows at `rows` (stride 64) and adds their products with the
+    /// query tile (tmm4) into sum tile `j`.
+    ///
+    /// # Safety
+    /// Tiles configured; `rows` points at 1,024 readable bytes.
+    #[inline(always)]
+    unsafe fn multiply(j: usize, rows: *const u8) {
+        // SAFETY: reads 16 rows × 64 bytes from `rows`, as the caller promises.
+        unsafe {
+            match j {
+                0 => asm!(
+                    "tileloadd tmm5, [{b} + {s}*1]", "tdpbsud tmm0, tmm4, tmm5",
+                    b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
+                ),
+                1 => asm!(
+                    "tileloadd tmm6, [{b} + {s}*1]", "tdpbsud tmm1, tmm4, tmm6",
+                    b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
+                ),
+                2 => asm!(
+                    "tileloadd tmm7, [{b} + {s}*1]", "tdpbsud tmm2, tmm4, tmm7",
+                    b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
+                ),
+                _ => asm!(
+                    "tileloadd tmm5, [{b} + {s}*1]", "tdpbsud tmm3, tmm4, tmm5",
+                    b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
+                ),
+            }
+        }
+    }
+
+    /// Stores sum tile `j` into `sums`.
+    ///
+    /// # Safety
+    /// Tiles configured.
+    #[inline(always)]
+    unsafe fn store(j: usize, sums: &mut Sums) {
+        let c = sums.0.as_mut_ptr();
+        // SAFETY: writes 16 rows × 64 bytes, exactly `sums`.
+        unsafe {
+            match j {
+                0 => {
+                    asm!("tilestored [{c} + {s}*1], tmm0", c = in(reg) c, s = in(reg) 64usize, options(nostack))
+                }
+                1 => {
+                    asm!("tilestored [{c} + {s}*1], tmm1", c = in(reg) c, s = in(reg) 64usize, options(nostack))
+                }
+                2 => {
+                    asm!("tilestored [{c} + {s}*1], tmm2", c = in(reg) c, s = in(reg) 64usize, options(nostack))
+                }
+                _ => {
+                    asm!("tilestored [{c} + {s}*1], tmm3", c = in(reg) c, s = in(reg) 64usize, options(nostack))
+                }
+            }
+        }
+    }
+
+    /// Per query lane, an integer sum at or below which no row of a panel whose largest bias is
+    /// `bias_max` reaches the query's threshold: `offset + (threshold − bias_max) / scale`,
+    /// rounded down, less a margin for the float rounding of the score (2 units plus a
+    /// millionth of the magnitudes involved), clamped to the sums' range.
+    #[target_feature(enable = "avx512f")]
+    fn floors(limits: __m512, offsets: __m512, inverse: __m512, bias_max: f32) -> [i32; TILE] {
+        let gap = _mm512_sub_ps(limits, _mm512_set1_ps(bias_max));
+        let exact = _mm512_add_ps(_mm512_mul_ps(gap, inverse), offsets);
+        let size = _mm512_add_ps(_mm512_abs_ps(limits), _mm512_set1_ps(bias_max.abs()));
+        let margin = _mm512_add_ps(
+            _mm512_set1_ps(2.0),
+            _mm512_mul_ps(
+                _mm512_mul_ps(size, _mm512_abs_ps(inverse)),
+                _mm512_set1_ps(1e-6),
+            ),
+        );
+        let bound = 1.0e9;
+        let floor = _mm512_max_ps(
+            _mm512_min_ps(_mm512_sub_ps(exact, margin), _mm512_set1_ps(bound)),
+            _mm512_set1_ps(-bound),
+        );
+        let floor =
+            _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(floor);
+        let mut out = [0i32; TILE];
+        // SAFETY: `out` is exactly 16 i32.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), floor) };
+        out
+    }
+
+    pub(super) fn available() -> bool {
+        static READY: OnceLock<bool> = OnceLock::new();
+        *READY.get_or_init(|| super::vnni::available() && has_amx_int8() && permitted())
+    }
+
+    /// CPUID leaf 7: EDX bit 24 AMX-TILE, bit 25 AMX-INT8.
+    fn has_amx_int8() -> bool {
+        #[allow(unused_unsafe)]
+        // SAFETY: CPUID is always there on x86-64; leaf 7 exists where AVX-512 was detected.
+        let leaf = unsafe { __cpuid_count(7, 0) };
+        leaf.edx & (3 << 24) == 3 << 24
+    }
+
+    /// Linux hands a process the tile state only on request:
+    /// `arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`; anything else says no.
+    fn permitted() -> bool {
+        if !cfg!(target_os = "linux") {
+            return false;
+        }
+        let result: i64;
+        // SAFETY: the arch_prctl system call (158) only changes this process's permission
+        // to use AMX; rcx and r11 are clobbered by `syscall`.
+        unsafe {
+            asm!(
+                "syscall",
+                inlateout("rax") 158i64 => result,
+                in("rdi") 0x1023i64,
+                in("rsi") 18i64,
+                lateout("rcx") _,
+                lateout("r11") _,
+                options(nostack),
+            );
+        }
+        result == 0
+    }
+
+    pub(super) fn score(
+        block: &Block,
+        queries: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        hits: &mut Vec<Hit>,
+    ) {
+        debug_assert!(available() && block.groups.is_multiple_of(16));
+        // SAFETY: `available()` proves the CPU has AVX-512 and AMX-INT8 and that the OS let
+        // this process use the tiles; `score_members` reads and writes only through the
+        // pointers of slices whose sizes it asserts.
+        unsafe { score_members(block, queries, members, thresholds, hits) }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    unsafe fn score_members(
+        block: &Block,
+        queries: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        hits: &mut Vec<Hit>,
+    ) {
+        let groups = block.groups;
+        let row_bytes = groups * 4;
+        let steps = groups / 16;
+        let panel_bytes = PANEL * row_bytes;
+        assert!(groups.is_multiple_of(16) && block.panels.len().is_multiple_of(panel_bytes));
+        let config = TileConfig::new();
+        let mut tile_a = vec![0u8; TILE * row_bytes];
+        let mut sums: [Sums; SUMS] = std::array::from_fn(|_| Sums([[0; PANEL]; TILE]));
+        // SAFETY (every asm block below): tile loads read 16 rows of 64 bytes from
+        // `tile_a` (16 × row_bytes) at offset 64·s < row_bytes, or from a panel (row_bytes ×
+        // 16 bytes) at 1024·s; the store writes `sums` (16 × 64 bytes).
+        unsafe { asm!("ldtilecfg [{}]", in(reg) &config, options(nostack, readonly)) };
+        for (chunk_no, chunk) in members.chunks(TILE).enumerate() {
+            tile_a.fill(0);
+            for (i, &q) in chunk.iter().enumerate() {
+                let packed = &queries.packed[q * groups..(q + 1) * groups];
+                for (dst, four) in tile_a[i * row_bytes..].chunks_exact_mut(4).zip(packed) {
+                    dst.copy_from_slice(&four.to_le_bytes());
+                }
+            }
+            let first = chunk_no * TILE;
+            let offset: [__m512i; TILE] = std::array::from_fn(|i| {
+                _mm512_set1_epi32(chunk.get(i).map_or(0, |&q| queries.offset[q]))
+            });
+            // Per query (lane i): offset, threshold and 1 / scale, for the integer pre-test.
+            let lane = |f: &dyn Fn(usize) -> f32| -> __m512 {
+                let v: [f32; TILE] =
+                    std::array::from_fn(|i| chunk.get(i).map_or(f32::INFINITY, |_| f(i)));
+                // SAFETY: `v` is exactly 16 floats.
+                unsafe { _mm512_loadu_ps(v.as_ptr()) }
+            };
+            let offsets_f = lane(&|i| queries.offset[chunk[i]] as f32);
+            let limits_f = lane(&|i| thresholds[first + i]);
+            let inverse = lane(&|i| 1.0 / queries.scale[chunk[i]]);
+            let panels: Vec<&[u8]> = block.panels.chunks_exact(panel_bytes).collect();
+            for (group_no, group) in panels.chunks(SUMS).enumerate() {
+                for j in 0..group.len() {
+                    unsafe { zero(j) };
+                }
+                for s in 0..steps {
+                    let a = tile_a[s * TILE_BYTES..].as_ptr();
+                    unsafe {
+                        asm!(
+                            "tileloadd tmm4, [{a} + {stride}*1]",
+                            a = in(reg) a,
+                            stride = in(reg) row_bytes,
+                            options(nostack, readonly),
+                        )
+                    };
+                    for (j, panel) in group.iter().enumerate() {
+                        unsafe { multiply(j, panel[s * TILE * TILE_BYTES..].as_ptr()) };
+                    }
+                }
+                for (j, sum) in sums.iter_mut().enumerate().take(group.len()) {
+                    unsafe { store(j, sum) };
+                }
+                for j in 0..group.len() {
+                    let p = group_no * SUMS + j;
+                    let bias = &block.bias[p * PANEL..(p + 1) * PANEL];
+                    let bias = unsafe { _mm512_loadu_ps(bias.as_ptr()) };
+                    let real = block.rows.saturating_sub(p * PANEL).min(PANEL);
+                    let real: __mmask16 = if real == PANEL { !0 } else { (1 << real) - 1 };
+                    let floors = floors(limits_f, offsets_f, inverse, block.bias_max[p]);
+                    for (i, &q) in chunk.iter().enumerate() {
+                        let acc = unsafe { _mm512_loadu_si512(sums[j].0[i].as_ptr().cast()) };
+                        // No row of the panel can reach the threshold: skip the float work.
+                        let floor = _mm512_set1_epi32(floors[i]);
+                        if _mm512_mask_cmpgt_epi32_mask(real, acc, floor) == 0 {
+                            continue;
+                        }
+                        let sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset[i]));
+                        let scale = _mm512_set1_ps(queries.scale[q]);
+                        let scores = _mm512_add_ps(_mm512_mul_ps(sums, scale), bias);
+                        let limit = _mm512_set1_ps(thresholds[first + i]);
+                        let mut passed = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(real, scores, limit);
+                        if passed == 0 {
+                            continue;
+                        }
+                        let mut lanes = [0f32; PANEL];
+                        unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), scores) };
+                        while passed != 0 {
+                            let lane = passed.trailing_zeros() as usize;
+                            passed &= passed - 1;
+                            hits.push(Hit {
+                                member: (first + i) as u32,
+                                row: (p * PANEL + lane) as u32,
+                                score: lanes[lane],
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        unsafe { asm!("tilerelease", options(nostack, nomem)) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn random(n: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 33) as f32 / (1u64 << 31) as f32) * 4.0 - 2.0
+            })
+            .collect()
+    }
+
+    /// The machine's path (SIMD when the CPU has it) against the portable loop, on odd sizes:
+    /// dims not a multiple of 4, clusters not a multiple of 16 rows, member counts not a
+    /// multiple of 8, thresholds that pass some rows; and both against the float scores.
+    #[test]
+    fn simd_and_portable_scores_agree_and_approximate_the_dot_product() {
+        let dim = 19;
+        let offsets = [0, 5, 5, 40, 73];
+        let rows = random(73 * dim, 1);
+        let norm = |r: &[f32]| r.iter().map(|x| x * x).sum::<f32>();
+        let codes = RowCodes::build(&rows, dim, &offsets, |r| -norm(r));
+        let queries = random(21 * dim, 2);
+        let coded = codes.code_queries(&queries, 2.0);
+        let exact = |q: usize, r: usize| -> f32 {
+            let (x, y) = (&queries[q * dim..][..dim], &rows[r * dim..][..dim]);
+            2.0 * x.iter().zip(y).map(|(a, b)| a * b).sum::<f32>() - norm(y)
+        };
+        eprintln!("paths: {:?}", Path::available());
+        let mut passed = 0;
+        for c in 0..4 {
+            let all: Vec<usize> = (0..21).collect();
+            let some = vec![20, 0, 7, 7, 1, 2, 3, 4, 5, 6, 9];
+            for members in [vec![], vec![3], all, some] {
+                for cut in [f32::NEG_INFINITY, -25.0, 0.0] {
+                    let thresholds = vec![cut; members.len()];
+                    let (first, last) = (codes.panel_offsets[c], codes.panel_offsets[c + 1]);
+                    let panel_bytes = PANEL * codes.groups * 4;
+                    let block = Block {
+                        groups: codes.groups,
+                        panels: &codes.panels[first * panel_bytes..last * panel_bytes],
+                        bias: &codes.bias[first * PANEL..last * PANEL],
+                        bias_max: &codes.bias_max[first..last],
+                        rows: codes.sizes[c],
+                    };
+                    let mut slow = Vec::new();
+                    portable_score(&block, &coded, &members, &thresholds, &mut slow);
+                    let order = |h: &Hit| (h.member, h.row);
+                    slow.sort_by_key(order);
+                    let mut fast = Vec::new();
+                    for path in Path::available() {
+                        fast.clear();
+                        path.score(&block, &coded, &members, &thresholds, &mut fast);
+                        fast.sort_by_key(order);
+                        assert_eq!(fast, slow, "{path:?}: cluster {c}, {members:?}, cut {cut}");
+                    }
+                    let size = offsets[c + 1] - offsets[c];
+                    if cut == f32::NEG_INFINITY {
+                        assert_eq!(fast.len(), members.len() * size, "every real row");
+                    }
+                    for h in &fast {
+                        let (q, r) = (members[h.member as usize], offsets[c] + h.row as usize);
+                        assert!(h.score >= cut && (h.row as usize) < size);
+                        let e = exact(q, r);
+                        assert!(
+                            (h.score - e).abs() < 0.25,
+                            "q {q} row {r}: {} vs {e}",
+                            h.score
+                        );
+                    }
+                    passed += fast.len();
+                }
+            }
+        }
+        assert!(passed > 0);
+    }
+}
