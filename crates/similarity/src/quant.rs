@@ -380,31 +380,61 @@ mod vnni {
                     acc[i] = _mm512_dpbusd_epi32(acc[i], rows, q);
                 }
             }
-            let bias = &block.bias[p * PANEL..(p + 1) * PANEL];
-            // SAFETY: `bias` is exactly 16 floats.
-            let bias = unsafe { _mm512_loadu_ps(bias.as_ptr()) };
-            let real = block.rows.saturating_sub(p * PANEL).min(PANEL);
-            let real: __mmask16 = if real == PANEL { !0 } else { (1 << real) - 1 };
+            let (bias, real) = (panel_bias(block, p), real_lanes(block, p));
             for i in 0..Q {
-                let sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[i], offset[i]));
-                let scores = _mm512_add_ps(_mm512_mul_ps(sums, scale[i]), bias);
-                let mut passed = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(real, scores, limit[i]);
-                if passed == 0 {
-                    continue;
-                }
-                let mut lanes = [0f32; PANEL];
-                // SAFETY: `lanes` is exactly 16 floats.
-                unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), scores) };
-                while passed != 0 {
-                    let lane = passed.trailing_zeros() as usize;
-                    passed &= passed - 1;
-                    hits.push(Hit {
-                        member: (first_member + i) as u32,
-                        row: (p * PANEL + lane) as u32,
-                        score: lanes[lane],
-                    });
-                }
+                let scores = finish16(acc[i], offset[i], scale[i], bias);
+                push_passing(scores, limit[i], real, (first_member + i) as u32, p, hits);
             }
+        }
+    }
+
+    /// The biases of panel `p`'s 16 rows.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn panel_bias(block: &Block, p: usize) -> __m512 {
+        let bias = &block.bias[p * PANEL..(p + 1) * PANEL];
+        // SAFETY: `bias` is exactly 16 floats.
+        unsafe { _mm512_loadu_ps(bias.as_ptr()) }
+    }
+
+    /// The lanes of panel `p` that hold real rows (the cluster's last panel may be part padding).
+    pub(super) fn real_lanes(block: &Block, p: usize) -> __mmask16 {
+        let real = block.rows.saturating_sub(p * PANEL).min(PANEL);
+        if real == PANEL { !0 } else { (1 << real) - 1 }
+    }
+
+    /// [`super::finish`] on 16 lanes: the same operations in the same order.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn finish16(acc: __m512i, offset: __m512i, scale: __m512, bias: __m512) -> __m512 {
+        let sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset));
+        _mm512_add_ps(_mm512_mul_ps(sums, scale), bias)
+    }
+
+    /// Appends the real lanes of `scores` (panel `p`'s rows) that reach `limit` as hits of
+    /// `member`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn push_passing(
+        scores: __m512,
+        limit: __m512,
+        real: __mmask16,
+        member: u32,
+        p: usize,
+        hits: &mut Vec<Hit>,
+    ) {
+        let mut passed = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(real, scores, limit);
+        if passed == 0 {
+            return;
+        }
+        let mut lanes = [0f32; PANEL];
+        // SAFETY: `lanes` is exactly 16 floats.
+        unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), scores) };
+        while passed != 0 {
+            let lane = passed.trailing_zeros() as usize;
+            passed &= passed - 1;
+            hits.push(Hit {
+                member,
+                row: (p * PANEL + lane) as u32,
+                score: lanes[lane],
+            });
         }
     }
 }
@@ -420,6 +450,7 @@ mod amx {
     use std::arch::x86_64::*;
     use std::sync::OnceLock;
 
+    use super::vnni::{finish16, panel_bias, push_passing, real_lanes};
     use super::{Block, Hit, PANEL, QueryCodes};
 
     /// Queries per tile (tile rows).
@@ -678,39 +709,21 @@ mod amx {
                 for (j, sum) in sums.iter_mut().enumerate().take(group.len()) {
                     unsafe { store(j, sum) };
                 }
-                for j in 0..group.len() {
+                for (j, sum) in sums.iter().enumerate().take(group.len()) {
                     let p = group_no * SUMS + j;
-                    let bias = &block.bias[p * PANEL..(p + 1) * PANEL];
-                    let bias = unsafe { _mm512_loadu_ps(bias.as_ptr()) };
-                    let real = block.rows.saturating_sub(p * PANEL).min(PANEL);
-                    let real: __mmask16 = if real == PANEL { !0 } else { (1 << real) - 1 };
+                    let (bias, real) = (panel_bias(block, p), real_lanes(block, p));
                     let floors = floors(limits_f, offsets_f, inverse, block.bias_max[p]);
                     for (i, &q) in chunk.iter().enumerate() {
-                        let acc = unsafe { _mm512_loadu_si512(sums[j].0[i].as_ptr().cast()) };
+                        let acc = unsafe { _mm512_loadu_si512(sum.0[i].as_ptr().cast()) };
                         // No row of the panel can reach the threshold: skip the float work.
                         let floor = _mm512_set1_epi32(floors[i]);
                         if _mm512_mask_cmpgt_epi32_mask(real, acc, floor) == 0 {
                             continue;
                         }
-                        let sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset[i]));
                         let scale = _mm512_set1_ps(queries.scale[q]);
-                        let scores = _mm512_add_ps(_mm512_mul_ps(sums, scale), bias);
+                        let scores = finish16(acc, offset[i], scale, bias);
                         let limit = _mm512_set1_ps(thresholds[first + i]);
-                        let mut passed = _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(real, scores, limit);
-                        if passed == 0 {
-                            continue;
-                        }
-                        let mut lanes = [0f32; PANEL];
-                        unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), scores) };
-                        while passed != 0 {
-                            let lane = passed.trailing_zeros() as usize;
-                            passed &= passed - 1;
-                            hits.push(Hit {
-                                member: (first + i) as u32,
-                                row: (p * PANEL + lane) as u32,
-                                score: lanes[lane],
-                            });
-                        }
+                        push_passing(scores, limit, real, (first + i) as u32, p, hits);
                     }
                 }
             }
