@@ -98,57 +98,23 @@ fn nearest_centroids(
     centroids: &Matrix,
     probes: usize,
 ) -> Vec<Vec<Neighbour>> {
-    let (queries, centroids) = match space {
-        Space::L2 => (l2_as_dot(queries, true), l2_as_dot(centroids, false)),
-        Space::Dot => (queries.clone(), centroids.clone()),
-        Space::L1 => {
-            let metric = Metric::L1 {
+    match space {
+        Space::L2 => kernel::top_k_between(
+            Metric::Dot,
+            &l2_as_dot(queries, true),
+            &l2_as_dot(centroids, false),
+            probes,
+        ),
+        Space::Dot => kernel::top_k_between(Metric::Dot, queries, centroids, probes),
+        Space::L1 => kernel::top_k_between(
+            Metric::L1 {
                 max_distance: 1.0, // only the order matters here
-            };
-            return kernel::top_k_between(metric, queries, centroids, probes);
-        }
-    };
-    // Every centroid's score, then a selection: a query keeps a large share of the centroids,
-    // which a running top-k list would take in one insertion at a time.
-    let (dim, lists) = (queries.dim(), centroids.rows());
-    queries
-        .as_slice()
-        .par_chunks(kernel::QUERY_BLOCK * dim)
-        .flat_map_iter(|block| {
-            let mut scores = vec![0f32; block.len() / dim * lists];
-            kernel::multiply_transposed(block, centroids.as_slice(), dim, &mut scores);
-            scores
-                .chunks(lists.max(1))
-                .map(|row| best_of(row, probes))
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// The `k` highest of `scores` (index, score), best first, ties to the lower index, NaN last:
-/// what a [`TopK`] fed every score keeps.
-fn best_of(scores: &[f32], k: usize) -> Vec<Neighbour> {
-    let key = |i: u32| {
-        let s = scores[i as usize];
-        if s.is_nan() { f32::NEG_INFINITY } else { s }
-    };
-    // IEEE comparison, as the list's: 0.0 and -0.0 tie.
-    let order = |a: &u32, b: &u32| {
-        let by_score = key(*b).partial_cmp(&key(*a)).expect("NaN is mapped away");
-        by_score.then(a.cmp(b))
-    };
-    let mut best: Vec<u32> = (0..scores.len() as u32).collect();
-    if k < best.len() {
-        best.select_nth_unstable_by(k, order);
-        best.truncate(k);
+            },
+            queries,
+            centroids,
+            probes,
+        ),
     }
-    best.sort_unstable_by(order);
-    best.into_iter()
-        .map(|index| Neighbour {
-            index,
-            score: key(index),
-        })
-        .collect()
 }
 
 /// An inverted-file index over `n` rows.
@@ -676,24 +642,6 @@ mod tests {
             );
         }
         recall(&approx, &exact)
-    }
-
-    /// The centroid selection keeps what a running top-k list keeps: order, ties, NaN.
-    #[test]
-    fn best_of_matches_a_top_k_list() {
-        let mut scores: Vec<f32> = random(300, 1, 9)
-            .iter()
-            .map(|x| (x * 8.0).round())
-            .collect();
-        scores[7] = f32::NAN;
-        scores[100] = f32::NAN;
-        for k in [0, 1, 10, 64, 299, 300, 400] {
-            let mut top = TopK::new(k);
-            for (i, &s) in scores.iter().enumerate() {
-                top.push(i as u32, s);
-            }
-            assert_eq!(best_of(&scores, k), top.items, "k = {k}");
-        }
     }
 
     #[test]
