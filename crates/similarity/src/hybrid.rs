@@ -31,7 +31,8 @@
 //! stages (neighbourhood query expansion, CSLS hubness correction), and whitened co-membership
 //! (EASE, Steck 2019, in its dual form over the playlist eigenbasis: every weight and ridge tried
 //! lowered the tune score, with or without EASE's candidate factor, while raising variety), and a
-//! joint subgenre × release-decade block (no gain at any weight, with or without the subgenre block),
+//! joint subgenre × release-decade block (no gain at any weight, with or without the subgenre
+//! block),
 //! album co-membership (the 213 bundled albums holding more than one artist: ±0.0006 at any
 //! weight), and a random-walk block (RP3β: `P(playlist | query) · P(candidate | playlist)`, the
 //! candidate divided by its playlist count to the power β; every α ∈ {0.5, 1}, β ∈ {0, 0.3, 0.6}
@@ -47,8 +48,9 @@
 //! for held-out queries; LightGBM's lambdarank on the same features, which had matched the
 //! in-crate trees under the plain cross-validation (0.5634) — the gain turned into a loss
 //! (0.540 → 0.534 and 0.518 → 0.508; with the same candidates on both sides 0.540 → 0.591),
-//! with or without the candidate's own figures among the features. The trees had learned which pool artists 2011 Last.fm listeners
-//! favour, from their feature fingerprints: worthless for the rest of the catalog. The tuned
+//! with or without the candidate's own figures among the features. The trees had learned which
+//! pool artists 2011 Last.fm listeners favour, from their feature fingerprints: worthless for
+//! the rest of the catalog. The tuned
 //! weights above are a few global numbers and cannot memorise an artist that way.
 //!
 //! The weights are chosen by `soundalike_eval::tune::search` on the tune half of the evaluation
