@@ -145,9 +145,10 @@ impl Embedding {
 /// in order, one dependent add per element).
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     const LANES: usize = 16;
+    let n = a.len().min(b.len());
     let mut acc = [0f32; LANES];
-    let (a_blocks, a_tail) = a.as_chunks::<LANES>();
-    let (b_blocks, b_tail) = b[..a.len().min(b.len())].as_chunks::<LANES>();
+    let (a_blocks, a_tail) = a[..n].as_chunks::<LANES>();
+    let (b_blocks, b_tail) = b[..n].as_chunks::<LANES>();
     for (x, y) in a_blocks.iter().zip(b_blocks) {
         for l in 0..LANES {
             acc[l] += x[l] * y[l];
@@ -482,10 +483,19 @@ mod tests {
     #[test]
     fn dot_matches_the_plain_sum() {
         let m = random_matrix(2, 37, 4);
-        for len in [0, 1, 15, 16, 17, 37] {
-            let (a, b) = (&m.row(0)[..len], &m.row(1)[..len]);
+        // Unequal lengths pair the common prefix, as `zip` does.
+        for (la, lb) in [
+            (0, 0),
+            (1, 1),
+            (15, 15),
+            (16, 16),
+            (17, 17),
+            (37, 37),
+            (37, 20),
+        ] {
+            let (a, b) = (&m.row(0)[..la], &m.row(1)[..lb]);
             let plain: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-            assert!((dot(a, b) - plain).abs() < 1e-5, "len {len}");
+            assert!((dot(a, b) - plain).abs() < 1e-5, "lengths {la}, {lb}");
         }
     }
 

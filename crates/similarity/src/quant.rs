@@ -892,8 +892,16 @@ mod tests {
     fn simd_and_portable_scores_agree_and_approximate_the_dot_product() {
         let dim = 19;
         let offsets = [0, 5, 5, 40, 73];
-        let rows = random(73 * dim, 1);
+        let mut rows = random(73 * dim, 1);
         let norm = |r: &[f32]| r.iter().map(|x| x * x).sum::<f32>();
+        // Cluster 2 from the largest norm down: its panels' biases (−‖y‖²) rise panel by panel,
+        // so a pre-test that used another panel's largest bias would drop rows.
+        let mut third: Vec<Vec<f32>> = rows[5 * dim..40 * dim]
+            .chunks(dim)
+            .map(<[f32]>::to_vec)
+            .collect();
+        third.sort_by(|a, b| norm(b).total_cmp(&norm(a)));
+        rows[5 * dim..40 * dim].copy_from_slice(&third.concat());
         let codes = RowCodes::build(&rows, dim, &offsets, |r| -norm(r));
         let queries = random(21 * dim, 2);
         let coded = codes.code_queries(&queries, 2.0);
@@ -907,16 +915,38 @@ mod tests {
             let all: Vec<usize> = (0..21).collect();
             let some = vec![20, 0, 7, 7, 1, 2, 3, 4, 5, 6, 9];
             for members in [vec![], vec![3], all, some] {
-                for cut in [f32::NEG_INFINITY, -25.0, 0.0] {
-                    let thresholds = vec![cut; members.len()];
-                    let (first, last) = (codes.panel_offsets[c], codes.panel_offsets[c + 1]);
-                    let panel_bytes = PANEL * codes.groups * 4;
-                    let block = Block {
-                        groups: codes.groups,
-                        panels: &codes.panels[first * panel_bytes..last * panel_bytes],
-                        bias: &codes.bias[first * PANEL..last * PANEL],
-                        bias_max: &codes.bias_max[first..last],
-                        rows: codes.sizes[c],
+                let (first, last) = (codes.panel_offsets[c], codes.panel_offsets[c + 1]);
+                let panel_bytes = PANEL * codes.groups * 4;
+                let block = Block {
+                    groups: codes.groups,
+                    panels: &codes.panels[first * panel_bytes..last * panel_bytes],
+                    bias: &codes.bias[first * PANEL..last * PANEL],
+                    bias_max: &codes.bias_max[first..last],
+                    rows: codes.sizes[c],
+                };
+                // Per member, its third best score here: that row sits exactly on the threshold,
+                // where a pre-test that cut too close would drop it.
+                let mut all = Vec::new();
+                let open = vec![f32::NEG_INFINITY; members.len()];
+                portable_score(&block, &coded, &members, &open, &mut all);
+                let on_the_edge: Vec<f32> = (0..members.len())
+                    .map(|m| {
+                        let mut mine: Vec<f32> = all
+                            .iter()
+                            .filter(|h| h.member as usize == m)
+                            .map(|h| h.score)
+                            .collect();
+                        mine.sort_by(|a, b| b.total_cmp(a));
+                        mine.get(2).copied().unwrap_or(f32::NEG_INFINITY)
+                    })
+                    .collect();
+                let cuts = [f32::NEG_INFINITY, -25.0, 0.0, f32::NAN];
+                for cut in cuts {
+                    // NaN stands for the per-member edge thresholds.
+                    let thresholds = if cut.is_nan() {
+                        on_the_edge.clone()
+                    } else {
+                        vec![cut; members.len()]
                     };
                     let mut slow = Vec::new();
                     portable_score(&block, &coded, &members, &thresholds, &mut slow);
@@ -935,7 +965,8 @@ mod tests {
                     }
                     for h in &fast {
                         let (q, r) = (members[h.member as usize], offsets[c] + h.row as usize);
-                        assert!(h.score >= cut && (h.row as usize) < size);
+                        assert!(h.score >= thresholds[h.member as usize]);
+                        assert!((h.row as usize) < size);
                         let e = exact(q, r);
                         assert!(
                             (h.score - e).abs() < 0.25,
