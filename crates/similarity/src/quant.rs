@@ -185,16 +185,20 @@ impl RowCodes {
             "queries coded for another index"
         );
         assert_eq!(members.len(), thresholds.len(), "one threshold per member");
+        Path::fastest().score(&self.block(c), queries, members, thresholds, hits);
+    }
+
+    /// Cluster `c`'s panels.
+    fn block(&self, c: usize) -> Block<'_> {
         let (first, last) = (self.panel_offsets[c], self.panel_offsets[c + 1]);
         let panel_bytes = PANEL * self.groups * 4;
-        let block = Block {
+        Block {
             groups: self.groups,
             panels: &self.panels[first * panel_bytes..last * panel_bytes],
             bias: &self.bias[first * PANEL..last * PANEL],
             bias_max: &self.bias_max[first..last],
             rows: self.sizes[c],
-        };
-        Path::fastest().score(&block, queries, members, thresholds, hits);
+        }
     }
 }
 
@@ -915,15 +919,7 @@ mod tests {
             let all: Vec<usize> = (0..21).collect();
             let some = vec![20, 0, 7, 7, 1, 2, 3, 4, 5, 6, 9];
             for members in [vec![], vec![3], all, some] {
-                let (first, last) = (codes.panel_offsets[c], codes.panel_offsets[c + 1]);
-                let panel_bytes = PANEL * codes.groups * 4;
-                let block = Block {
-                    groups: codes.groups,
-                    panels: &codes.panels[first * panel_bytes..last * panel_bytes],
-                    bias: &codes.bias[first * PANEL..last * PANEL],
-                    bias_max: &codes.bias_max[first..last],
-                    rows: codes.sizes[c],
-                };
+                let block = codes.block(c);
                 // Per member, its third best score here: that row sits exactly on the threshold,
                 // where a pre-test that cut too close would drop it.
                 let mut all = Vec::new();
