@@ -373,23 +373,6 @@ impl Ivf {
         }
     }
 
-    /// The `k` best of `hits` by their exact score (the rows the float path multiplies).
-    fn rescore(
-        &self,
-        lifted: &[f32],
-        query: &[f32],
-        hits: &[Neighbour],
-        k: usize,
-    ) -> Vec<Neighbour> {
-        let offset = self.offset(query);
-        let mut exact = TopK::new(k);
-        for hit in hits {
-            let row = self.rows.row(self.positions[hit.index as usize] as usize);
-            exact.push(hit.index, kernel::dot(lifted, row) - offset);
-        }
-        exact.items
-    }
-
     /// [`Ivf::search_many`] over the 8-bit codes: query-major (each block of queries owns its
     /// lists, no locks), probes chosen by a sampled threshold, the approximate hits rescored
     /// exactly with the rows the float path multiplies.
@@ -501,6 +484,25 @@ impl Ivf {
                     .collect::<Vec<_>>()
             })
             .collect()
+    }
+}
+
+impl Ivf {
+    /// The `k` best of `hits` by their exact score (the rows the float path multiplies).
+    fn rescore(
+        &self,
+        lifted: &[f32],
+        query: &[f32],
+        hits: &[Neighbour],
+        k: usize,
+    ) -> Vec<Neighbour> {
+        let offset = self.offset(query);
+        let mut exact = TopK::new(k);
+        for hit in hits {
+            let row = self.rows.row(self.positions[hit.index as usize] as usize);
+            exact.push(hit.index, kernel::dot(lifted, row) - offset);
+        }
+        exact.items
     }
 }
 

@@ -405,40 +405,37 @@ mod vnni {
             let single = pairs.remainder();
             for (pair_no, pair) in pairs.enumerate() {
                 let (a, b) = pair.split_at(panel_bytes);
-                finish.panels(block, &multiply([a, b], codes), 2 * pair_no, hits);
+                let mut acc = [[_mm512_setzero_si512(); Q]; 2];
+                for ((ra, rb), group) in a
+                    .chunks_exact(PANEL * 4)
+                    .zip(b.chunks_exact(PANEL * 4))
+                    .zip(codes)
+                {
+                    // SAFETY: `ra` and `rb` are exactly 64 bytes; the loads are unaligned.
+                    let ra = unsafe { _mm512_loadu_si512(ra.as_ptr().cast()) };
+                    let rb = unsafe { _mm512_loadu_si512(rb.as_ptr().cast()) };
+                    for i in 0..Q {
+                        let q = _mm512_set1_epi32(group[i]);
+                        acc[0][i] = _mm512_dpbusd_epi32(acc[0][i], ra, q);
+                        acc[1][i] = _mm512_dpbusd_epi32(acc[1][i], rb, q);
+                    }
+                }
+                finish.panels(block, &acc, 2 * pair_no, hits);
             }
             if !single.is_empty() {
-                let last = block.panels.len() / panel_bytes - 1;
-                finish.panels(block, &multiply([single], codes), last, hits);
+                let mut acc = [[_mm512_setzero_si512(); Q]];
+                for (rows, group) in single.chunks_exact(PANEL * 4).zip(codes) {
+                    // SAFETY: `rows` is exactly 64 bytes; the load is unaligned.
+                    let rows = unsafe { _mm512_loadu_si512(rows.as_ptr().cast()) };
+                    for i in 0..Q {
+                        acc[0][i] =
+                            _mm512_dpbusd_epi32(acc[0][i], rows, _mm512_set1_epi32(group[i]));
+                    }
+                }
+                finish.panels(block, &acc, block.panels.len() / panel_bytes - 1, hits);
             }
             Q
         }
-    }
-
-    /// The sums of Q queries (their words interleaved group by group, `codes`) against H
-    /// panels: each 64-byte load of a panel's group feeds Q multiplies, each broadcast word H.
-    #[target_feature(enable = "avx512f,avx512vnni")]
-    #[inline]
-    fn multiply<const Q: usize, const H: usize>(
-        panels: [&[u8]; H],
-        codes: &[[i32; Q]],
-    ) -> [[__m512i; Q]; H] {
-        let mut acc = [[_mm512_setzero_si512(); Q]; H];
-        let mut groups = panels.map(|p| p.chunks_exact(PANEL * 4));
-        for group in codes {
-            // SAFETY: each chunk is exactly 64 bytes; the loads are unaligned.
-            let rows: [__m512i; H] = std::array::from_fn(|h| unsafe {
-                let rows = groups[h].next().expect("a panel holds every group");
-                _mm512_loadu_si512(rows.as_ptr().cast())
-            });
-            for i in 0..Q {
-                let q = _mm512_set1_epi32(group[i]);
-                for h in 0..H {
-                    acc[h][i] = _mm512_dpbusd_epi32(acc[h][i], rows[h], q);
-                }
-            }
-        }
-        acc
     }
 
     /// Per lane (a query against a panel whose largest bias is that lane of `bias_max`), an
@@ -468,10 +465,6 @@ mod vnni {
             _mm512_min_ps(_mm512_sub_ps(exact, margin), _mm512_set1_ps(bound)),
             _mm512_set1_ps(-bound),
         );
-        // A scale with no finite inverse (a query of near-zero codes) bounds nothing: no test.
-        let usable =
-            _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_abs_ps(inverse), _mm512_set1_ps(f32::INFINITY));
-        let floor = _mm512_mask_blend_ps(usable, _mm512_set1_ps(-bound), floor);
         let floor =
             _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(floor);
         let mut out = [0i32; PANEL];
@@ -510,13 +503,21 @@ mod vnni {
                 // SAFETY: `v` is exactly 16 floats.
                 unsafe { _mm512_loadu_ps(v.as_ptr()) }
             };
+            let inverse = |i: usize| 1.0 / queries.scale[members[i]];
             Self {
                 offset: std::array::from_fn(|i| _mm512_set1_epi32(queries.offset[members[i]])),
                 scale: std::array::from_fn(|i| _mm512_set1_ps(queries.scale[members[i]])),
                 limit: std::array::from_fn(|i| _mm512_set1_ps(thresholds[i])),
-                limits: lanes(&|i| thresholds[i]),
+                // A query whose scale has no finite inverse gets no pre-test (threshold −∞).
+                limits: lanes(&|i| {
+                    if inverse(i).is_finite() {
+                        thresholds[i]
+                    } else {
+                        f32::NEG_INFINITY
+                    }
+                }),
                 offsets: lanes(&|i| queries.offset[members[i]] as f32),
-                inverse: lanes(&|i| 1.0 / queries.scale[members[i]]),
+                inverse: lanes(&inverse),
                 first,
             }
         }
