@@ -36,7 +36,13 @@
 //! album co-membership (the 213 bundled albums holding more than one artist: ±0.0006 at any
 //! weight), and a random-walk block (RP3β: `P(playlist | query) · P(candidate | playlist)`, the
 //! candidate divided by its playlist count to the power β; every α ∈ {0.5, 1}, β ∈ {0, 0.3, 0.6}
-//! and weight lowered the tune score, 0.5319 → 0.5129–0.5303).
+//! and weight lowered the tune score, 0.5319 → 0.5129–0.5303). Added to the tuned default at
+//! weights 0.02–0.4, none lifted the tune score either (best 0.5316 against 0.5319): words of
+//! the artist's name (hashed), key and mode shares, minor share with mean duration, keywords of
+//! titles ("remix", "live", "acoustic", "remaster"…) and of album names ("greatest hits",
+//! "deluxe", "soundtrack"…), the titles' language (stop words of six languages, Hangul, kana and
+//! Han, Cyrillic); nor did weighting each playlist by its coherence (the spread of its release
+//! years or audio features, or its artists per track) at exponents −0.5 to 1.
 //!
 //! A learned re-ranker was built and measured, then left out because its gain did not generalise:
 //! LambdaMART trees (21 pair features: the hybrid score, the per-block cosines, the candidate's
