@@ -14,7 +14,8 @@
 //!     Builds the IVF index (`ann::Ivf`, squared L2; 0 lists = 4·√N) over all N rows, timed,
 //!     then searches the first Q rows (all when 0) once per `--probes` value, timed, each query
 //!     skipping its own row; R > 0 scores 8-bit codes first and rescores R hits per query
-//!     exactly (`Params::rerank`). Prints one JSON object; with --ids-out writes PREFIX.<probes>.
+//!     exactly, R = 0 scores in f32, no R lets the index choose (`Params::rerank`; the JSON
+//!     gives the R it used). Prints one JSON object; with --ids-out writes PREFIX.<probes>.
 //! ```
 //!
 //! Squared L2 through the Dot kernel: `‖x − y‖² = ‖x‖² − (2⟨x,y⟩ − ‖y‖²)`, and `‖x‖²` is constant
@@ -159,7 +160,7 @@ fn ann(args: &Args) -> std::io::Result<()> {
     let params = Params {
         lists: args.num("--lists", Some(Params::default().lists)),
         iterations: args.num("--iterations", Some(Params::default().iterations)),
-        rerank: args.num("--rerank", Some(Params::default().rerank)),
+        rerank: args.get("--rerank").map(|_| args.num("--rerank", None)),
         ..Params::default()
     };
     let probes: Vec<usize> = args
@@ -196,7 +197,7 @@ fn ann(args: &Args) -> std::io::Result<()> {
          \"runs\":[{}],\"peak_rss_kib\":{}}}",
         index.lists(),
         params.iterations,
-        params.rerank,
+        index.rerank(),
         index.memory_bytes() as f64 / (1 << 20) as f64,
         runs.join(","),
         peak_rss_kib()

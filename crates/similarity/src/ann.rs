@@ -9,7 +9,7 @@
 //! recall 0.96, after an 11-minute build; IVF builds in seconds and streams contiguous rows.
 //! The price: on structureless data (isotropic Gaussian, d = 64) a partition needs a large share
 //! of its lists for high recall (38% for 0.95 at N = 1M: 2.3× the exact kernel's queries/s
-//! scanned in f32, 5.5–6.5× with the 8-bit first pass on AVX-512 VNNI), though a graph
+//! scanned in f32, 5.5–6.5× with the 8-bit first pass on AVX-512 VNNI, 3.2× on AVX2), though a graph
 //! measured worse still there (0.92 at 0.4× the exact kernel, N = 200k); real embeddings are
 //! clustered (recall 0.999 on the bundled catalog).
 //!
@@ -48,20 +48,25 @@ pub struct Params {
     /// k-means trains on at most this many rows per cluster (a sample of the rows).
     pub sample_per_list: usize,
     /// Candidates kept per query from a first pass over 8-bit codes ([`crate::quant`]), then
-    /// rescored exactly; 0 scores every scanned row in f32 instead. Ignored for `L1`.
-    pub rerank: usize,
+    /// rescored exactly; `Some(0)` scores every scanned row in f32 instead. `None`:
+    /// [`DEFAULT_RERANK`] where that pass is faster than f32 on this CPU for rows this wide,
+    /// else f32. Ignored for `L1`.
+    pub rerank: Option<usize>,
 }
+
+/// Candidates kept from the 8-bit pass when [`Params::rerank`] is `None`.
+pub const DEFAULT_RERANK: usize = 40;
 
 impl Default for Params {
     /// Chosen with `bench/similarity/run.sh --ann` (N = 1M, d = 16 and 64, k = 10). The 8-bit
-    /// first pass only where the CPU runs it with SIMD: the portable loops are slower than f32.
+    /// first pass only where it beats f32 ([`crate::quant::pays_off`]).
     fn default() -> Self {
         Self {
             lists: 0,
             probes: 48,
             iterations: 8,
             sample_per_list: 64,
-            rerank: if crate::quant::accelerated() { 40 } else { 0 },
+            rerank: None,
         }
     }
 }
@@ -219,8 +224,13 @@ impl Ivf {
         order.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
         let order: Vec<usize> = order.into_iter().map(|(_, _, r)| r).collect();
         let data = gather(&data, order.iter().copied());
+        let rerank = match params.rerank {
+            Some(r) => r,
+            None if crate::quant::pays_off(data.dim()) => DEFAULT_RERANK,
+            None => 0,
+        };
         let codes = match space {
-            _ if params.rerank == 0 => None,
+            _ if rerank == 0 => None,
             Space::L1 => None,
             Space::L2 => Some(RowCodes::build(
                 data.as_slice(),
@@ -248,7 +258,7 @@ impl Ivf {
             ids: order,
             offsets,
             centroids,
-            rerank: if codes.is_some() { params.rerank } else { 0 },
+            rerank: if codes.is_some() { rerank } else { 0 },
             codes,
             positions,
         }
@@ -262,6 +272,11 @@ impl Ivf {
     /// True when there are no rows.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// Hits kept per query from the 8-bit pass; 0 when searches score in f32.
+    pub fn rerank(&self) -> usize {
+        self.rerank
     }
 
     /// Number of clusters.
@@ -703,7 +718,7 @@ mod tests {
         probes: 20,
         iterations: 8,
         sample_per_list: 64,
-        rerank: 0,
+        rerank: Some(0),
     };
 
     fn recall_against_exact(embedding: &Embedding, k: usize, params: &Params) -> f64 {
@@ -761,7 +776,7 @@ mod tests {
         let (n, dim) = (5000, 24);
         let rows = Matrix::new(random(n, dim, 5), dim);
         let coded = Params {
-            rerank: 30,
+            rerank: Some(30),
             ..SMALL
         };
         let dot = Embedding::symmetric(Metric::Dot, rows.clone(), vec![true; n]);
