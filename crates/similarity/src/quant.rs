@@ -291,6 +291,11 @@ fn finish(sum: i32, offset: i32, scale: f32, bias: f32) -> f32 {
     (sum.wrapping_sub(offset) as f32) * scale + bias
 }
 
+/// The range the SIMD paths' pre-test floors are clamped to: i32's, as floats that convert
+/// exactly (a narrower range skipped panels of very wide rows whose sums lay beyond it).
+const FLOOR_MIN: f32 = -2_147_483_648.0;
+const FLOOR_MAX: f32 = 2_147_483_520.0;
+
 impl QueryCodes {
     /// The codes of `members`, group by group (group g's Q words side by side), written into
     /// `out`: a SIMD loop broadcasts from one pointer with no per-query bounds checks or
@@ -484,7 +489,8 @@ mod vnni {
     /// integer sum at or below which no row of the panel reaches the query's threshold:
     /// `offset + (threshold − bias_max) / scale`, rounded down, less a margin for the float
     /// rounding of the score (2 units plus a millionth of the magnitudes involved), clamped to
-    /// the sums' range. Panels whose sums all stay at or below it skip the float work.
+    /// i32's range (not a number: the lowest). Panels whose sums all stay at or below it skip
+    /// the float work.
     #[target_feature(enable = "avx512f")]
     pub(super) fn floors(
         limits: __m512,
@@ -502,10 +508,13 @@ mod vnni {
                 _mm512_set1_ps(1e-6),
             ),
         );
-        let bound = 1.0e9;
+        // `min` and `max` return their second operand when either is NaN: NaN ends at the lowest.
         let floor = _mm512_max_ps(
-            _mm512_min_ps(_mm512_sub_ps(exact, margin), _mm512_set1_ps(bound)),
-            _mm512_set1_ps(-bound),
+            _mm512_min_ps(
+                _mm512_set1_ps(super::FLOOR_MAX),
+                _mm512_sub_ps(exact, margin),
+            ),
+            _mm512_set1_ps(super::FLOOR_MIN),
         );
         let floor =
             _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(floor);
@@ -801,8 +810,8 @@ mod avx2 {
     /// Per lane (a query against a panel whose largest bias is `bias_max`), an integer sum at or
     /// below which no row of the panel reaches the query's threshold: `(limit − bias_max) /
     /// scale` (`inverse` = 1 / scale), rounded down, less a margin for the float rounding of the
-    /// score (2 units plus a millionth of the magnitudes involved), clamped to the sums' range
-    /// (not a number: the lowest). The AVX-512 paths' `floors` on 4 lanes, with no offset.
+    /// score (2 units plus a millionth of the magnitudes involved), clamped to i32's range (not
+    /// a number: the lowest). The AVX-512 paths' `floors` on 4 lanes, with no offset.
     #[target_feature(enable = "avx2")]
     fn floors(limits: __m128, inverse: __m128, bias_max: f32) -> [i32; 4] {
         let bias_max = _mm_set1_ps(bias_max);
@@ -813,11 +822,10 @@ mod avx2 {
             _mm_set1_ps(2.0),
             _mm_mul_ps(_mm_mul_ps(size, abs(inverse)), _mm_set1_ps(1e-6)),
         );
-        let bound = 1.0e9;
-        // `min` returns its second operand when either is NaN, `max` too: NaN ends at −bound.
+        // `min` and `max` return their second operand when either is NaN: NaN ends at the lowest.
         let floor = _mm_max_ps(
-            _mm_min_ps(_mm_set1_ps(bound), _mm_sub_ps(exact, margin)),
-            _mm_set1_ps(-bound),
+            _mm_min_ps(_mm_set1_ps(super::FLOOR_MAX), _mm_sub_ps(exact, margin)),
+            _mm_set1_ps(super::FLOOR_MIN),
         );
         let floor = _mm_cvtps_epi32(_mm_floor_ps(floor));
         let mut out = [0i32; 4];
@@ -1112,6 +1120,116 @@ mod tests {
             .collect()
     }
 
+    /// The hits of every path this CPU runs, asserted equal to the portable loop's (sorted).
+    fn hits_of_every_path(
+        block: &Block,
+        coded: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        what: &str,
+    ) -> Vec<Hit> {
+        let order = |h: &Hit| (h.member, h.row);
+        let mut slow = Vec::new();
+        portable_score(block, coded, members, thresholds, &mut slow);
+        slow.sort_by_key(order);
+        for path in Path::available() {
+            let mut fast = Vec::new();
+            path.score(block, coded, members, thresholds, &mut fast);
+            fast.sort_by_key(order);
+            assert_eq!(fast, slow, "{path:?}: {what}");
+        }
+        slow
+    }
+
+    /// Clusters of one panel with one bias for all rows, so a panel's largest bias is every
+    /// row's and the pre-test floor is as tight as it gets: a threshold equal to a member's best
+    /// score must keep that row, one a step above it nothing. Bias 0 makes the float round trip
+    /// exact (a floor with no margin drops the row); a bias far larger than the scores makes
+    /// its rounding exceed the margin's 2 units (a floor without the relative part drops it);
+    /// rows of zeros leave only the 2 units.
+    #[test]
+    fn the_pre_test_keeps_a_row_exactly_on_the_threshold() {
+        let cases = [0.0, -3.5, -1.0e5]
+            .into_iter()
+            .flat_map(|bias| [(3, 3), (16, 4), (64, 5), (67, 6)].map(|(d, s)| (bias, d, s)));
+        for (bias, dim, seed) in cases {
+            let offsets = [0, 16, 23, 24, 40];
+            let rows = random(40 * dim, seed);
+            let codes = RowCodes::build(&rows, dim, &offsets, |_| bias);
+            let coded = codes.code_queries(&random(9 * dim, seed + 10), 2.0);
+            let members: Vec<usize> = (0..9).collect();
+            for c in 0..4 {
+                let block = codes.block(c);
+                let open = vec![f32::NEG_INFINITY; members.len()];
+                let all = hits_of_every_path(&block, &coded, &members, &open, "open");
+                let best: Vec<f32> = (0..members.len())
+                    .map(|m| {
+                        all.iter()
+                            .filter(|h| h.member as usize == m)
+                            .map(|h| h.score)
+                            .fold(f32::NEG_INFINITY, f32::max)
+                    })
+                    .collect();
+                let what = format!("bias {bias}, d {dim}, cluster {c}");
+                let on = hits_of_every_path(&block, &coded, &members, &best, &what);
+                assert!(
+                    on.len() >= members.len(),
+                    "{what}: every member keeps its best"
+                );
+                let above: Vec<f32> = best.iter().map(|b| b.next_up()).collect();
+                let none = hits_of_every_path(&block, &coded, &members, &above, &what);
+                assert!(none.is_empty(), "{what}: nothing above the best");
+            }
+        }
+        // Rows of zeros: every score is exactly 0, and so is the margin's relative part.
+        let zeros = RowCodes::build(&[0.0; 5 * 4], 4, &[0, 5], |_| 0.0);
+        let coded = zeros.code_queries(&random(2 * 4, 9), 1.0);
+        let hits = hits_of_every_path(&zeros.block(0), &coded, &[0, 1], &[0.0; 2], "zero rows");
+        assert_eq!(hits.len(), 10);
+    }
+
+    /// Rows whose bias is −∞ or +∞ (a norm that overflowed) against thresholds of ±∞ and NaN:
+    /// the pre-test's arithmetic turns into NaN there, which must not skip a panel.
+    #[test]
+    fn infinite_biases_and_thresholds_give_the_portable_hits() {
+        let dim = 8;
+        let rows = random(20 * dim, 7);
+        let codes = RowCodes::build(&rows, dim, &[0, 16, 20], |r| {
+            if r[0] > 0.0 {
+                f32::NEG_INFINITY
+            } else {
+                f32::INFINITY
+            }
+        });
+        let coded = codes.code_queries(&random(3 * dim, 8), 1.0);
+        let members = [0, 1, 2];
+        let mut hits = 0;
+        for c in 0..2 {
+            for limit in [f32::NEG_INFINITY, f32::INFINITY, f32::NAN, 0.0] {
+                let what = format!("cluster {c}, threshold {limit}");
+                hits +=
+                    hits_of_every_path(&codes.block(c), &coded, &members, &[limit; 3], &what).len();
+            }
+        }
+        assert!(hits > 0);
+    }
+
+    /// Rows wide enough that a sum passes a billion: the floors' clamp must not cut it off.
+    #[test]
+    fn very_wide_rows_keep_their_hits() {
+        let dim = 64_000;
+        let codes = RowCodes::build(&vec![1.0; 16 * dim], dim, &[0, 16], |_| 0.0);
+        let coded = codes.code_queries(&vec![-1.0; dim], 1.0);
+        let hits = hits_of_every_path(
+            &codes.block(0),
+            &coded,
+            &[0],
+            &[f32::NEG_INFINITY],
+            "d 64,000",
+        );
+        assert_eq!(hits.len(), 16);
+    }
+
     /// The machine's path (SIMD when the CPU has it) against the portable loop, on odd sizes:
     /// dims not a multiple of 4, clusters not a multiple of 16 rows, member counts not a
     /// multiple of 8, thresholds that pass some rows; and both against the float scores.
@@ -1167,17 +1285,13 @@ mod tests {
                     } else {
                         vec![cut; members.len()]
                     };
-                    let mut slow = Vec::new();
-                    portable_score(&block, &coded, &members, &thresholds, &mut slow);
-                    let order = |h: &Hit| (h.member, h.row);
-                    slow.sort_by_key(order);
-                    let mut fast = Vec::new();
-                    for path in Path::available() {
-                        fast.clear();
-                        path.score(&block, &coded, &members, &thresholds, &mut fast);
-                        fast.sort_by_key(order);
-                        assert_eq!(fast, slow, "{path:?}: cluster {c}, {members:?}, cut {cut}");
-                    }
+                    let fast = hits_of_every_path(
+                        &block,
+                        &coded,
+                        &members,
+                        &thresholds,
+                        &format!("cluster {c}, {members:?}, cut {cut}"),
+                    );
                     let size = offsets[c + 1] - offsets[c];
                     if cut == f32::NEG_INFINITY {
                         assert_eq!(fast.len(), members.len() * size, "every real row");
