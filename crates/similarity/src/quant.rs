@@ -230,8 +230,10 @@ enum Path {
 }
 
 impl Path {
+    /// Looked up once: every cluster scan asks.
     fn fastest() -> Self {
-        *Self::available().first().expect("portable is always there")
+        static FASTEST: std::sync::OnceLock<Path> = std::sync::OnceLock::new();
+        *FASTEST.get_or_init(|| *Self::available().first().expect("portable is always there"))
     }
 
     /// The paths this CPU runs, fastest first.
@@ -282,6 +284,15 @@ struct Block<'a> {
     bias: &'a [f32],
     bias_max: &'a [f32],
     rows: usize,
+}
+
+impl Block<'_> {
+    /// Bit l set when lane l of panel `p` holds a real row (the cluster's last panel may be part
+    /// padding).
+    fn real_lanes(&self, p: usize) -> u16 {
+        let real = self.rows.saturating_sub(p * PANEL).min(PANEL);
+        if real == PANEL { !0 } else { (1 << real) - 1 }
+    }
 }
 
 /// The integer sum turned into a score; the SIMD path rounds the same way (convert, multiply,
@@ -489,8 +500,9 @@ mod vnni {
     /// integer sum at or below which no row of the panel reaches the query's threshold:
     /// `offset + (threshold − bias_max) / scale`, rounded down, less a margin for the float
     /// rounding of the score (2 units plus a millionth of the magnitudes involved), clamped to
-    /// i32's range (not a number: the lowest). Panels whose sums all stay at or below it skip
-    /// the float work.
+    /// i32's range (not a number: the lowest). An infinite 1 / scale makes the margin infinite
+    /// too, so the floor is −∞ or not a number: no pre-test, with no special case. Panels whose
+    /// sums all stay at or below it skip the float work.
     #[target_feature(enable = "avx512f")]
     pub(super) fn floors(
         limits: __m512,
@@ -554,21 +566,13 @@ mod vnni {
                 // SAFETY: `v` is exactly 16 floats.
                 unsafe { _mm512_loadu_ps(v.as_ptr()) }
             };
-            let inverse = |i: usize| 1.0 / queries.scale[members[i]];
             Self {
                 offset: std::array::from_fn(|i| _mm512_set1_epi32(queries.offset[members[i]])),
                 scale: std::array::from_fn(|i| _mm512_set1_ps(queries.scale[members[i]])),
                 limit: std::array::from_fn(|i| _mm512_set1_ps(thresholds[i])),
-                // A query whose scale has no finite inverse gets no pre-test (threshold −∞).
-                limits: lanes(&|i| {
-                    if inverse(i).is_finite() {
-                        thresholds[i]
-                    } else {
-                        f32::NEG_INFINITY
-                    }
-                }),
+                limits: lanes(&|i| thresholds[i]),
                 offsets: lanes(&|i| queries.offset[members[i]] as f32),
-                inverse: lanes(&inverse),
+                inverse: lanes(&|i| 1.0 / queries.scale[members[i]]),
                 first,
             }
         }
@@ -590,7 +594,7 @@ mod vnni {
             let floors = floors(self.limits, self.offsets, self.inverse, bias_max);
             for (h, acc) in acc.iter().enumerate() {
                 let p = first_panel + h;
-                let (bias, real) = (panel_bias(block, p), real_lanes(block, p));
+                let (bias, real) = (panel_bias(block, p), block.real_lanes(p));
                 for i in 0..Q {
                     let floor = _mm512_set1_epi32(floors[h * PANEL / 2 + i]);
                     if _mm512_mask_cmpgt_epi32_mask(real, acc[i], floor) == 0 {
@@ -610,12 +614,6 @@ mod vnni {
         let bias = &block.bias[p * PANEL..(p + 1) * PANEL];
         // SAFETY: `bias` is exactly 16 floats.
         unsafe { _mm512_loadu_ps(bias.as_ptr()) }
-    }
-
-    /// The lanes of panel `p` that hold real rows (the cluster's last panel may be part padding).
-    pub(super) fn real_lanes(block: &Block, p: usize) -> __mmask16 {
-        let real = block.rows.saturating_sub(p * PANEL).min(PANEL);
-        if real == PANEL { !0 } else { (1 << real) - 1 }
     }
 
     /// [`super::finish`] on 16 lanes: the same operations in the same order.
@@ -737,16 +735,8 @@ mod avx2 {
                 // SAFETY: `v` is exactly 4 floats.
                 unsafe { _mm_loadu_ps(v.as_ptr()) }
             };
-            let inverse = |i: usize| 1.0 / scale[i];
-            // A query whose scale has no finite inverse gets no pre-test (threshold −∞).
-            let limits = lanes(&|i| {
-                if inverse(i).is_finite() {
-                    thresholds[i]
-                } else {
-                    f32::NEG_INFINITY
-                }
-            });
-            let inverse = lanes(&inverse);
+            let limits = lanes(&|i| thresholds[i]);
+            let inverse = lanes(&|i| 1.0 / scale[i]);
             let flip = _mm256_set1_epi8(i8::MIN);
             let ones = _mm256_set1_epi16(1);
             let panel_bytes = PANEL * groups * 4;
@@ -767,7 +757,7 @@ mod avx2 {
                         acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(pairs, ones));
                     }
                 }
-                let real = block.rows.saturating_sub(p * PANEL).min(PANEL);
+                let real = block.real_lanes(p);
                 let floors = floors(limits, inverse, block.bias_max[p]);
                 for (i, acc) in acc.iter().enumerate() {
                     let floor = _mm256_set1_epi32(floors[i]);
@@ -791,8 +781,9 @@ mod avx2 {
                         );
                         let limit = _mm256_set1_ps(thresholds[i]);
                         let passed = _mm256_cmp_ps::<_CMP_GE_OQ>(scores, limit);
-                        let lanes_real = real.saturating_sub(half * 8).min(8);
-                        let passed = _mm256_movemask_ps(passed) as u32 & ((1u32 << lanes_real) - 1);
+                        let passed = _mm256_movemask_ps(passed) as u32
+                            & u32::from(real >> (half * 8))
+                            & 0xFF;
                         if passed == 0 {
                             continue;
                         }
@@ -811,7 +802,8 @@ mod avx2 {
     /// below which no row of the panel reaches the query's threshold: `(limit − bias_max) /
     /// scale` (`inverse` = 1 / scale), rounded down, less a margin for the float rounding of the
     /// score (2 units plus a millionth of the magnitudes involved), clamped to i32's range (not
-    /// a number: the lowest). The AVX-512 paths' `floors` on 4 lanes, with no offset.
+    /// a number: the lowest; so is an infinite 1 / scale). The AVX-512 paths' `floors` on 4
+    /// lanes, with no offset.
     #[target_feature(enable = "avx2")]
     fn floors(limits: __m128, inverse: __m128, bias_max: f32) -> [i32; 4] {
         let bias_max = _mm_set1_ps(bias_max);
@@ -846,7 +838,7 @@ mod amx {
     use std::arch::x86_64::*;
     use std::sync::OnceLock;
 
-    use super::vnni::{finish16, floors, panel_bias, push_passing, real_lanes};
+    use super::vnni::{finish16, floors, panel_bias, push_passing};
     use super::{Block, Hit, PANEL, QueryCodes};
 
     /// Queries per tile (tile rows).
@@ -1078,7 +1070,7 @@ mod amx {
                 }
                 for (j, sum) in sums.iter().enumerate().take(group.len()) {
                     let p = group_no * SUMS + j;
-                    let (bias, real) = (panel_bias(block, p), real_lanes(block, p));
+                    let (bias, real) = (panel_bias(block, p), block.real_lanes(p));
                     let floors = floors(
                         limits_f,
                         offsets_f,
@@ -1212,6 +1204,26 @@ mod tests {
             }
         }
         assert!(hits > 0);
+    }
+
+    /// A query so small that its scale has no finite inverse (the pre-test's division by the
+    /// scale overflows) must still find the rows that reach its threshold: the floors' infinite
+    /// margin turns into no pre-test, which the paths once special-cased (VNNI) or lacked (AMX).
+    #[test]
+    fn a_query_too_small_to_invert_keeps_its_hits() {
+        let dim = 8;
+        let codes = RowCodes::build(&random(16 * dim, 11), dim, &[0, 16], |_| 0.0);
+        let tiny: Vec<f32> = random(dim, 12).iter().map(|x| x * 1e-40).collect();
+        let coded = codes.code_queries(&tiny, 1.0);
+        assert!((1.0 / coded.scale[0]).is_infinite(), "the case under test");
+        let all = hits_of_every_path(&codes.block(0), &coded, &[0], &[f32::NEG_INFINITY], "open");
+        let best = all
+            .iter()
+            .map(|h| h.score)
+            .fold(f32::NEG_INFINITY, f32::max);
+        assert!(best > 0.0);
+        let kept = hits_of_every_path(&codes.block(0), &coded, &[0], &[best], "at the best");
+        assert!(!kept.is_empty());
     }
 
     /// Rows wide enough that a sum passes a billion: the floors' clamp must not cut it off.
