@@ -91,10 +91,16 @@ fn l2_as_dot(m: &Matrix, query_side: bool) -> Matrix {
             data.push(-1.0);
         } else {
             data.extend_from_slice(row);
-            data.push(row.iter().map(|x| x * x).sum());
+            data.push(squared_norm(row));
         }
     }
     Matrix::new(data, m.dim() + 1)
+}
+
+/// ‖y‖², the L2 rows' bias: one definition for the lifted rows, the in-cluster order and the
+/// 8-bit codes.
+fn squared_norm(row: &[f32]) -> f32 {
+    row.iter().map(|x| x * x).sum()
 }
 
 /// The `probes` best centroids of every row of `queries` under `space`.
@@ -196,16 +202,12 @@ impl Ivf {
             centroids = Matrix::new(next, dim);
         }
         // Every row into its nearest centroid, then the rows regrouped cluster by cluster.
-        let assigned = if n == 0 {
-            Vec::new()
-        } else {
-            kernel::top_k_between(
-                Metric::Dot,
-                &l2_as_dot(&data, true),
-                &l2_as_dot(&centroids, false),
-                1,
-            )
-        };
+        let assigned = kernel::top_k_between(
+            Metric::Dot,
+            &l2_as_dot(&data, true),
+            &l2_as_dot(&centroids, false),
+            1,
+        );
         let mut offsets = vec![0usize; lists + 1];
         for a in &assigned {
             offsets[a[0].index as usize + 1] += 1;
@@ -216,7 +218,7 @@ impl Ivf {
         // Within a cluster, L2 rows by norm: the 8-bit pass bounds a panel of 16 neighbouring
         // rows by its largest bias (−‖y‖²), which is tight when their norms are alike.
         let norm = |r: usize| match space {
-            Space::L2 => data.row(r).iter().map(|x| x * x).sum::<f32>(),
+            Space::L2 => squared_norm(data.row(r)),
             Space::Dot | Space::L1 => 0.0,
         };
         let mut order: Vec<(u32, f32, usize)> =
@@ -236,7 +238,7 @@ impl Ivf {
                 data.as_slice(),
                 data.dim(),
                 &offsets,
-                |y| -y.iter().map(|x| x * x).sum::<f32>(),
+                |y| -squared_norm(y),
             )),
             Space::Dot => Some(RowCodes::build(
                 data.as_slice(),
