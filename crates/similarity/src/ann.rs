@@ -9,7 +9,7 @@
 //! recall 0.96, after an 11-minute build; IVF builds in seconds and streams contiguous rows.
 //! The price: on structureless data (isotropic Gaussian, d = 64) a partition needs a large share
 //! of its lists for high recall (38% for 0.95 at N = 1M: 2.3× the exact kernel's queries/s
-//! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI, 7.5×
+//! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI, 7.8×
 //! on AMD Zen 4, 3.2× on AVX2), though a graph measured worse still there (0.92 at 0.4× the
 //! exact kernel, N = 200k); real embeddings are clustered (recall 0.999 on the bundled catalog).
 //!
@@ -47,8 +47,8 @@ pub struct Params {
     pub iterations: usize,
     /// k-means trains on at most this many rows per cluster (a sample of the rows).
     pub sample_per_list: usize,
-    /// Candidates kept per query from a first pass over 8-bit codes ([`crate::quant`]), then
-    /// rescored exactly; `Some(0)` scores every scanned row in f32 instead. `None`:
+    /// Candidates kept per query from a first pass over 8-bit codes (the private `quant`
+    /// module), then rescored exactly; `Some(0)` scores every scanned row in f32 instead. `None`:
     /// [`DEFAULT_RERANK`] where that pass is faster than f32 on this CPU for rows this wide,
     /// else f32. Ignored for `L1`.
     pub rerank: Option<usize>,
@@ -59,7 +59,7 @@ pub const DEFAULT_RERANK: usize = 40;
 
 impl Default for Params {
     /// Chosen with `bench/similarity/run.sh --ann` (N = 1M, d = 16 and 64, k = 10). The 8-bit
-    /// first pass only where it beats f32 ([`crate::quant::pays_off`]).
+    /// first pass only where it beats f32 (`quant::pays_off`).
     fn default() -> Self {
         Self {
             lists: 0,
@@ -143,6 +143,9 @@ pub struct Ivf {
     rerank: usize,
     /// Row id → position in `rows`, for the exact rescoring of coded hits.
     positions: Vec<u32>,
+    /// Added to round one's sampled cut ([`Ivf::first_cut`]); 0 but in tests, which force a
+    /// scan with no cut (−∞) or the rescan of every query's first cluster (+∞).
+    first_cut_shift: f32,
 }
 
 impl Ivf {
@@ -160,6 +163,7 @@ impl Ivf {
                 codes: None,
                 rerank: 0,
                 positions: Vec::new(),
+                first_cut_shift: 0.0,
             };
         }
         let lists = match params.lists {
@@ -263,6 +267,7 @@ impl Ivf {
             rerank: if codes.is_some() { rerank } else { 0 },
             codes,
             positions,
+            first_cut_shift: 0.0,
         }
     }
 
@@ -446,6 +451,7 @@ impl Ivf {
                             .flat_map(|(i, p)| p[1..].iter().map(move |&c| (c, i))),
                     ),
                 ];
+                let nearest: Vec<u32> = probed.iter().map(|p| p[0]).collect();
                 drop(probed);
                 let skips: Vec<usize> = block
                     .clone()
@@ -470,10 +476,33 @@ impl Ivf {
                         }
                     }
                 };
-                // Round one has no threshold: every row of a query's first cluster is a hit, so
-                // they are collected and cut to the best `keep` by one selection each.
+                // Round one: a query's first cluster against a cut from a sample of its rows, set
+                // so that about twice `keep` rows pass; the passing rows are cut to the best
+                // `keep` by one selection each. Where fewer than `keep` pass, the cluster is
+                // scanned again with no cut, so the lists are those of a scan with none (with
+                // `keep` rows at or above the cut, no row below it can end in the best `keep`).
                 let mut firsts: Vec<Vec<Neighbour>> = vec![Vec::new(); block.len()];
                 for (c, local) in rounds[0].groups() {
+                    thresholds.clear();
+                    thresholds.extend(local.iter().map(|&i| {
+                        let q = block.start + i as usize;
+                        self.first_cut(lifted_queries.row(q), c, keep, skips[i as usize])
+                    }));
+                    scan(c, local, &thresholds, &mut found);
+                    for &(i, index, score) in &found {
+                        firsts[i].push(Neighbour { index, score });
+                    }
+                }
+                let short = Grouped::new(
+                    lists,
+                    (0..block.len())
+                        .filter(|&i| firsts[i].len() < keep)
+                        .map(|i| (nearest[i], i)),
+                );
+                for (c, local) in short.groups() {
+                    for &i in local {
+                        firsts[i as usize].clear();
+                    }
                     thresholds.clear();
                     thresholds.resize(local.len(), f32::NEG_INFINITY);
                     scan(c, local, &thresholds, &mut found);
@@ -505,6 +534,25 @@ impl Ivf {
 }
 
 impl Ivf {
+    /// A score that about `2 · keep` rows of cluster `c` reach against the (lifted) query:
+    /// the matching rank among the exact scores of every 8th row (rows lie in norm order, so
+    /// the sample spans the cluster's norms). −∞ for clusters too small to sample.
+    fn first_cut(&self, lifted: &[f32], c: usize, keep: usize, skip: usize) -> f32 {
+        const EVERY: usize = 8;
+        let (from, to) = (self.offsets[c], self.offsets[c + 1]);
+        let rank = (2 * keep).div_ceil(EVERY);
+        let mut sample: Vec<f32> = (from..to)
+            .step_by(EVERY)
+            .filter(|&at| self.ids[at] != skip)
+            .map(|at| kernel::dot(lifted, self.rows.row(at)))
+            .collect();
+        if sample.len() <= rank {
+            return f32::NEG_INFINITY;
+        }
+        let (_, cut, _) = sample.select_nth_unstable_by(rank, |a, b| b.total_cmp(a));
+        *cut + self.first_cut_shift
+    }
+
     /// The `k` best of `hits` by their exact score (the rows the float path multiplies).
     fn rescore(
         &self,
@@ -821,6 +869,40 @@ mod tests {
                 "rescored exactly: {} vs {exact}",
                 h[1].score
             );
+        }
+    }
+
+    #[test]
+    fn the_sampled_first_cut_changes_no_list() {
+        // Tight clusters far apart: a query's first cluster holds its best rows, so a wrong cut
+        // or a missing rescan there shows in the lists.
+        let (n, dim) = (6000, 16);
+        let mut data = random(n, dim, 9);
+        for (r, row) in data.chunks_mut(dim).enumerate() {
+            row[r % dim] += 8.0 * (1 + r % 7) as f32;
+        }
+        let rows = Matrix::new(data, dim);
+        for space in [Space::L2, Space::Dot] {
+            let coded = Params {
+                rerank: Some(30),
+                ..SMALL
+            };
+            let mut index = Ivf::build(rows.clone(), space, &coded);
+            let search = |index: &Ivf| index.search_many(&rows, 10, 4, &|q| Some(q));
+            let cut = search(&index);
+            index.first_cut_shift = f32::NEG_INFINITY;
+            let none = search(&index);
+            index.first_cut_shift = f32::INFINITY;
+            let rescanned = search(&index);
+            for (q, ((a, b), c)) in cut.iter().zip(&none).zip(&rescanned).enumerate() {
+                let ids = |l: &[Neighbour]| l.iter().map(|n| n.index).collect::<Vec<_>>();
+                assert_eq!(ids(a), ids(b), "{space:?} query {q}: sampled cut vs none");
+                assert_eq!(ids(c), ids(b), "{space:?} query {q}: rescan vs none");
+                assert!(
+                    !ids(a).contains(&(q as u32)),
+                    "{space:?} query {q} skips itself"
+                );
+            }
         }
     }
 
