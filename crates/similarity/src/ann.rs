@@ -481,35 +481,32 @@ impl Ivf {
                 // `keep` by one selection each. Where fewer than `keep` pass, the cluster is
                 // scanned again with no cut, so the lists are those of a scan with none (with
                 // `keep` rows at or above the cut, no row below it can end in the best `keep`).
+                let mut sample = Vec::new();
+                let mut first_round = |grouped: &Grouped, sampled: bool, firsts: &mut [Vec<_>]| {
+                    for (c, local) in grouped.groups() {
+                        thresholds.clear();
+                        for &i in local {
+                            let i = i as usize;
+                            thresholds.push(if sampled {
+                                let lifted = lifted_queries.row(block.start + i);
+                                self.first_cut(lifted, c, keep, skips[i], &mut sample)
+                            } else {
+                                firsts[i].clear();
+                                f32::NEG_INFINITY
+                            });
+                        }
+                        scan(c, local, &thresholds, &mut found);
+                        for &(i, index, score) in &found {
+                            firsts[i].push(Neighbour { index, score });
+                        }
+                    }
+                };
                 let mut firsts: Vec<Vec<Neighbour>> = vec![Vec::new(); block.len()];
-                for (c, local) in rounds[0].groups() {
-                    thresholds.clear();
-                    thresholds.extend(local.iter().map(|&i| {
-                        let q = block.start + i as usize;
-                        self.first_cut(lifted_queries.row(q), c, keep, skips[i as usize])
-                    }));
-                    scan(c, local, &thresholds, &mut found);
-                    for &(i, index, score) in &found {
-                        firsts[i].push(Neighbour { index, score });
-                    }
-                }
-                let short = Grouped::new(
-                    lists,
-                    (0..block.len())
-                        .filter(|&i| firsts[i].len() < keep)
-                        .map(|i| (nearest[i], i)),
-                );
-                for (c, local) in short.groups() {
-                    for &i in local {
-                        firsts[i as usize].clear();
-                    }
-                    thresholds.clear();
-                    thresholds.resize(local.len(), f32::NEG_INFINITY);
-                    scan(c, local, &thresholds, &mut found);
-                    for &(i, index, score) in &found {
-                        firsts[i].push(Neighbour { index, score });
-                    }
-                }
+                first_round(&rounds[0], true, &mut firsts);
+                let short = (0..block.len())
+                    .filter(|&i| firsts[i].len() < keep)
+                    .map(|i| (nearest[i], i));
+                first_round(&Grouped::new(lists, short), false, &mut firsts);
                 let mut tops: Vec<TopK> = firsts
                     .into_iter()
                     .map(|first| TopK::best_of(keep, first))
@@ -535,17 +532,27 @@ impl Ivf {
 
 impl Ivf {
     /// A score that about `2 · keep` rows of cluster `c` reach against the (lifted) query:
-    /// the matching rank among the exact scores of every 8th row (rows lie in norm order, so
-    /// the sample spans the cluster's norms). −∞ for clusters too small to sample.
-    fn first_cut(&self, lifted: &[f32], c: usize, keep: usize, skip: usize) -> f32 {
+    /// the matching rank among the exact scores of every 8th row (in L2, rows lie in norm
+    /// order, so the sample spans the cluster's norms), `skip` left out. −∞ for clusters too
+    /// small to sample. `sample` is scratch.
+    fn first_cut(
+        &self,
+        lifted: &[f32],
+        c: usize,
+        keep: usize,
+        skip: usize,
+        sample: &mut Vec<f32>,
+    ) -> f32 {
         const EVERY: usize = 8;
         let (from, to) = (self.offsets[c], self.offsets[c + 1]);
         let rank = (2 * keep).div_ceil(EVERY);
-        let mut sample: Vec<f32> = (from..to)
-            .step_by(EVERY)
-            .filter(|&at| self.ids[at] != skip)
-            .map(|at| kernel::dot(lifted, self.rows.row(at)))
-            .collect();
+        sample.clear();
+        sample.extend(
+            (from..to)
+                .step_by(EVERY)
+                .filter(|&at| self.ids[at] != skip)
+                .map(|at| kernel::dot(lifted, self.rows.row(at))),
+        );
         if sample.len() <= rank {
             return f32::NEG_INFINITY;
         }
