@@ -827,7 +827,8 @@ mod tests {
     }
 
     /// The 8-bit first pass plus the exact rescoring loses almost nothing against scoring the
-    /// same clusters in f32, on the machine's fastest path (AMX, VNNI, AVX2 or portable).
+    /// same clusters in f32, on the path this machine takes for rows this wide (VNNI, AVX2 or
+    /// portable; AMX from 32 columns, tested in `quant`).
     #[test]
     fn coded_search_keeps_the_float_search_recall() {
         let (n, dim) = (5000, 24);

@@ -3,17 +3,59 @@
 //!
 //! Why: the exact kernel already multiplies f32 rows at close to the FMA units' peak, so an
 //! index that scans a quarter of the rows in f32 cannot be 10× faster than it. An 8-bit dot
-//! product does four times the multiply-adds per instruction (`vpdpbusd`, AVX-512 VNNI). AVX2
-//! alone has no such instruction: its exact 8-bit product takes four (sign, two multiplies, an
-//! add) per 32 multiply-adds, so there it beats f32 only for wider rows ([`pays_off`]).
+//! product does four times the multiply-adds per instruction (`vpdpbusd`, AVX-512 VNNI), and an
+//! AMX tile multiply (`tdpbusd`) 16 rows × 16 queries × 64 dimensions at once, which pays from
+//! 32 dimensions on (its tiles take 64 at a time; [`Path::for_dim`]). AVX2 alone has no such
+//! instruction: its exact 8-bit product takes four (sign, two multiplies, an add) per 32
+//! multiply-adds, so there it beats f32 only for wider rows ([`pays_off`]).
 //!
 //! Rows are coded per dimension (`round(y_d / s_d)`, `s_d` = the column's largest magnitude /
 //! 127), queries per row (`round(x_d s_d / α)`), so `⟨x, y⟩ ≈ α Σ_d q_d c_d`. Candidate codes are
-//! stored offset by 128 as unsigned bytes (what `vpdpbusd` multiplies) in panels of
-//! [`PANEL`] rows: group `g` of 4 dimensions holds the 16 rows' 4 bytes each, one 64-byte load.
+//! stored offset by 128 as unsigned bytes (what `vpdpbusd` and `tdpbusd` multiply) in panels of
+//! [`PANEL`] rows, laid out for the path they were coded for ([`Path::byte_in_panel`]).
 //!
 //! The SIMD paths and the portable one compute the same integers and the same float rounding,
 //! so results do not depend on the machine, only the speed does.
+
+/// Bytes in whole 64-byte lines that start on a cache line, so that no 64-byte load of a panel
+/// group or tile row straddles two lines (a `Vec<u8>` this large starts 16 bytes past one;
+/// aligned, a d = 64 search with AMX took about 6 % less time).
+#[allow(unsafe_code)]
+mod lines {
+    #[repr(C, align(64))]
+    #[derive(Clone, Copy)]
+    struct Line([u8; 64]);
+
+    #[derive(Clone)]
+    pub(super) struct Lines(Vec<Line>);
+
+    impl Lines {
+        /// `bytes` (a multiple of 64) bytes, all `value`.
+        pub(super) fn filled(bytes: usize, value: u8) -> Self {
+            assert!(bytes.is_multiple_of(64), "whole lines");
+            Self(vec![Line([value; 64]); bytes / 64])
+        }
+
+        pub(super) fn as_bytes(&self) -> &[u8] {
+            // SAFETY: a `Line` is 64 initialised bytes with no padding (size = alignment = 64),
+            // so the vector holds exactly `len × 64` contiguous bytes.
+            unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast(), self.0.len() * 64) }
+        }
+
+        pub(super) fn as_bytes_mut(&mut self) -> &mut [u8] {
+            // SAFETY: as in `as_bytes`; the borrow is exclusive.
+            unsafe { std::slice::from_raw_parts_mut(self.0.as_mut_ptr().cast(), self.0.len() * 64) }
+        }
+    }
+
+    impl std::fmt::Debug for Lines {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Lines({} bytes)", self.0.len() * 64)
+        }
+    }
+}
+
+use lines::Lines;
 
 /// Rows per panel: one 512-bit register of 32-bit sums.
 pub(crate) const PANEL: usize = 16;
@@ -32,11 +74,13 @@ pub(crate) struct QueryCodes {
 /// Candidate rows coded as unsigned bytes, in panels, cluster after cluster.
 #[derive(Debug, Clone)]
 pub(crate) struct RowCodes {
+    /// The path that scores them: it fixes the panels' layout.
+    path: Path,
     groups: usize,
     /// Per-dimension step `s_d`.
     steps: Vec<f32>,
-    /// Panels of [`PANEL`] rows × `groups` × 4 bytes.
-    panels: Vec<u8>,
+    /// Panels of [`PANEL`] rows × `groups` × 4 bytes, in `path`'s layout.
+    panels: Lines,
     /// Added to every row's scaled sum (e.g. `−‖y‖²`), one per panel slot; 0 for padding.
     bias: Vec<f32>,
     /// Cluster c owns panels `panel_offsets[c]..panel_offsets[c + 1]`.
@@ -62,14 +106,25 @@ fn code(x: f32) -> i8 {
 
 impl RowCodes {
     /// Codes `rows` (row-major, `dim` columns, already in cluster order; cluster c holds rows
-    /// `offsets[c]..offsets[c + 1]`), each row's score bias given by `bias(row)`.
+    /// `offsets[c]..offsets[c + 1]`), each row's score bias given by `bias(row)`, for the
+    /// path that scores rows this wide fastest on this CPU.
     pub(crate) fn build(
         rows: &[f32],
         dim: usize,
         offsets: &[usize],
         bias: impl Fn(&[f32]) -> f32,
     ) -> Self {
-        let groups = match Path::fastest() {
+        Self::build_for(Path::for_dim(dim), rows, dim, offsets, bias)
+    }
+
+    fn build_for(
+        path: Path,
+        rows: &[f32],
+        dim: usize,
+        offsets: &[usize],
+        bias: impl Fn(&[f32]) -> f32,
+    ) -> Self {
+        let groups = match path {
             // Whole 16 × 64-byte tiles.
             Path::Amx => dim.div_ceil(64).max(1) * 16,
             Path::Vnni | Path::Avx2 | Path::Portable => dim.div_ceil(4).max(1),
@@ -94,7 +149,8 @@ impl RowCodes {
         }
         let total = *panel_offsets.last().expect("starts with 0");
         let panel_bytes = PANEL * groups * 4;
-        let mut panels = vec![128u8; total * panel_bytes];
+        let mut panels = Lines::filled(total * panel_bytes, 128);
+        let bytes = panels.as_bytes_mut();
         let mut bias_out = vec![0f32; total * PANEL];
         for c in 0..offsets.len().saturating_sub(1) {
             for (i, r) in (offsets[c]..offsets[c + 1]).enumerate() {
@@ -102,8 +158,8 @@ impl RowCodes {
                 let slot = panel_offsets[c] * PANEL + i;
                 let (panel, lane) = (slot / PANEL, slot % PANEL);
                 for (d, (x, s)) in row.iter().zip(&steps).enumerate() {
-                    let at = panel * panel_bytes + (d / 4) * PANEL * 4 + lane * 4 + d % 4;
-                    panels[at] = (i16::from(code(x / s)) + 128) as u8;
+                    let at = panel * panel_bytes + path.byte_in_panel(lane, d);
+                    bytes[at] = (i16::from(code(x / s)) + 128) as u8;
                 }
                 bias_out[slot] = bias(row);
             }
@@ -117,6 +173,7 @@ impl RowCodes {
             }
         }
         Self {
+            path,
             groups,
             steps,
             panels,
@@ -169,7 +226,9 @@ impl RowCodes {
 
     /// Bytes held.
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.panels.len() + 4 * (self.bias.len() + self.steps.len()) + 8 * self.panel_offsets.len()
+        self.panels.as_bytes().len()
+            + 4 * (self.bias.len() + self.steps.len())
+            + 8 * self.panel_offsets.len()
     }
 
     /// The rows of cluster `c` whose approximate score against query `members[i]` is at least
@@ -187,7 +246,7 @@ impl RowCodes {
             "queries coded for another index"
         );
         assert_eq!(members.len(), thresholds.len(), "one threshold per member");
-        Path::fastest().score(&self.block(c), queries, members, thresholds, hits);
+        self.block(c).score(queries, members, thresholds, hits);
     }
 
     /// Cluster `c`'s panels.
@@ -195,8 +254,9 @@ impl RowCodes {
         let (first, last) = (self.panel_offsets[c], self.panel_offsets[c + 1]);
         let panel_bytes = PANEL * self.groups * 4;
         Block {
+            path: self.path,
             groups: self.groups,
-            panels: &self.panels[first * panel_bytes..last * panel_bytes],
+            panels: &self.panels.as_bytes()[first * panel_bytes..last * panel_bytes],
             bias: &self.bias[first * PANEL..last * PANEL],
             bias_max: &self.bias_max[first..last],
             rows: self.sizes[c],
@@ -209,7 +269,7 @@ impl RowCodes {
 /// columns (N = 1M, AMD EPYC Zen 3, best of 6 or 9 searches alternating with the f32 scan:
 /// 0.90× its queries/s at d = 16, 1.27× at 32, 1.58× at 64); never with the portable loops.
 pub(crate) fn pays_off(dim: usize) -> bool {
-    match Path::fastest() {
+    match Path::for_dim(dim) {
         Path::Amx | Path::Vnni => true,
         Path::Avx2 => dim >= 32,
         Path::Portable => false,
@@ -219,7 +279,7 @@ pub(crate) fn pays_off(dim: usize) -> bool {
 /// How scores are computed; every path gives the same hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
-    /// AMX tiles (`tdpbsud`: 16 queries × 16 rows × 64 dimensions an instruction).
+    /// AMX tiles (`tdpbusd`: 16 rows × 16 queries × 64 dimensions an instruction).
     Amx,
     /// AVX-512 VNNI (`vpdpbusd`: 16 rows × 4 dimensions an instruction).
     Vnni,
@@ -230,10 +290,15 @@ enum Path {
 }
 
 impl Path {
-    /// Looked up once: every cluster scan asks.
-    fn fastest() -> Self {
-        static FASTEST: std::sync::OnceLock<Path> = std::sync::OnceLock::new();
-        *FASTEST.get_or_init(|| *Self::available().first().expect("portable is always there"))
+    /// The path for rows of `dim` columns: the fastest this CPU runs, but AMX only from 32
+    /// columns, as its tiles take 64 at a time (N = 1M, one thread, best of 3 × 3 searches: at
+    /// d = 16, probes 48, AMX took 1.36 s against VNNI's 1.00 s; at d = 32, probes 192, 0.99 s
+    /// against 1.19 s; at d = 64, probes 384, 1.54 s against 2.69 s).
+    fn for_dim(dim: usize) -> Self {
+        Self::available()
+            .into_iter()
+            .find(|&path| path != Self::Amx || dim >= 32)
+            .expect("portable is always there")
     }
 
     /// The paths this CPU runs, fastest first.
@@ -255,30 +320,23 @@ impl Path {
         paths
     }
 
-    fn score(
-        self,
-        block: &Block,
-        queries: &QueryCodes,
-        members: &[usize],
-        thresholds: &[f32],
-        hits: &mut Vec<Hit>,
-    ) {
+    /// Where byte `d` of lane `lane` lies in a panel: for AMX, 64-dimension steps of 16 rows ×
+    /// 64 bytes, each row's bytes side by side (`tdpbusd`'s left operand, so a tile of sums
+    /// holds a row per tile row and a query per lane); for the others, groups of 4 dimensions
+    /// holding the 16 rows' 4 bytes each (one 64-byte load for `vpdpbusd`, a lane per row).
+    /// Either way a group's 4 bytes are side by side.
+    fn byte_in_panel(self, lane: usize, d: usize) -> usize {
         match self {
-            #[cfg(target_arch = "x86_64")]
-            Self::Amx if block.groups.is_multiple_of(16) => {
-                amx::score(block, queries, members, thresholds, hits)
-            }
-            #[cfg(target_arch = "x86_64")]
-            Self::Vnni | Self::Amx => vnni::score(block, queries, members, thresholds, hits),
-            #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => avx2::score(block, queries, members, thresholds, hits),
-            _ => portable_score(block, queries, members, thresholds, hits),
+            Self::Amx => (d / 64) * PANEL * 64 + lane * 64 + d % 64,
+            Self::Vnni | Self::Avx2 | Self::Portable => (d / 4) * PANEL * 4 + lane * 4 + d % 4,
         }
     }
 }
 
 /// One cluster's panels.
 struct Block<'a> {
+    /// The path the panels are laid out for.
+    path: Path,
     groups: usize,
     panels: &'a [u8],
     bias: &'a [f32],
@@ -287,6 +345,26 @@ struct Block<'a> {
 }
 
 impl Block<'_> {
+    /// Every row whose score against `members[i]` reaches `thresholds[i]`, on the path the
+    /// panels are laid out for.
+    fn score(
+        &self,
+        queries: &QueryCodes,
+        members: &[usize],
+        thresholds: &[f32],
+        hits: &mut Vec<Hit>,
+    ) {
+        match self.path {
+            #[cfg(target_arch = "x86_64")]
+            Path::Amx => amx::score(self, queries, members, thresholds, hits),
+            #[cfg(target_arch = "x86_64")]
+            Path::Vnni => vnni::score(self, queries, members, thresholds, hits),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => avx2::score(self, queries, members, thresholds, hits),
+            _ => portable_score(self, queries, members, thresholds, hits),
+        }
+    }
+
     /// Bit l set when lane l of panel `p` holds a real row (the cluster's last panel may be part
     /// padding).
     fn real_lanes(&self, p: usize) -> u16 {
@@ -355,7 +433,7 @@ fn portable_score(
             let panel = &block.panels[panel * PANEL * block.groups * 4..];
             let mut sum = 0i32;
             for (g, four) in packed.iter().enumerate() {
-                let bytes = &panel[g * PANEL * 4 + lane * 4..][..4];
+                let bytes = &panel[block.path.byte_in_panel(lane, 4 * g)..][..4];
                 for (r, qb) in bytes.iter().zip(four.to_le_bytes()) {
                     sum += i32::from(*r) * i32::from(qb as i8);
                 }
@@ -845,10 +923,12 @@ mod avx2 {
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod amx {
-    //! AMX tiles through inline assembly (Rust has no stable AMX intrinsics): 16 queries (tile
-    //! A, signed codes) × 16 rows (tile B: a panel's 16 groups of 4 dimensions, exactly the
-    //! panel layout) per `tdpbsud`, the 16 × 16 sums stored and finished with AVX-512 like
-    //! the VNNI path.
+    //! AMX tiles through inline assembly (Rust has no stable AMX intrinsics): 16 rows (the left
+    //! tile: a panel step, each row's 64 bytes side by side, unsigned) × 16 queries (the right
+    //! tile: 16 groups of the queries' 4 signed bytes) per `tdpbusd`. A tile of sums holds a
+    //! row per tile row and a query per lane, so the pre-test of a panel against 16 queries is
+    //! a lane-wise maximum over its rows and one compare with the queries' floors; only the
+    //! queries that pass it have their column finished in floats like the VNNI path.
     use std::arch::asm;
     use std::arch::x86_64::*;
     use std::sync::OnceLock;
@@ -856,9 +936,9 @@ mod amx {
     use super::vnni::{finish16, floors, panel_bias, push_passing};
     use super::{Block, Hit, PANEL, QueryCodes};
 
-    /// Queries per tile (tile rows).
+    /// Queries per tile (lanes of the sums).
     const TILE: usize = 16;
-    /// Bytes per tile row: 16 groups of 4 dimensions.
+    /// Bytes per tile row.
     const TILE_BYTES: usize = 64;
 
     /// `ldtilecfg`'s 64-byte operand: palette 1, all eight tiles 16 rows × 64 bytes: tmm0–3
@@ -890,8 +970,10 @@ mod amx {
         }
     }
 
+    /// One tile in memory, cache-line aligned: 16 × 16 i32 (sums, or the queries' code words).
     #[repr(C, align(64))]
-    struct Sums([[i32; PANEL]; TILE]);
+    #[derive(Clone)]
+    struct Tile([[i32; TILE]; PANEL]);
 
     /// Sum tiles in flight.
     const SUMS: usize = 4;
@@ -913,8 +995,23 @@ mod amx {
         }
     }
 
-    /// Loads 16 × 64 bytes of rows at `rows` (stride 64) and adds their products with the
-    /// query tile (tmm4) into sum tile `j`.
+    /// Loads the queries' tile (tmm4) from `words`.
+    ///
+    /// # Safety
+    /// Tiles configured.
+    #[inline(always)]
+    unsafe fn load_queries(words: &Tile) {
+        // SAFETY: reads 16 rows × 64 bytes, exactly `words`.
+        unsafe {
+            asm!(
+                "tileloadd tmm4, [{a} + {s}*1]",
+                a = in(reg) words.0.as_ptr(), s = in(reg) TILE_BYTES, options(nostack, readonly)
+            )
+        }
+    }
+
+    /// Loads 16 rows × 64 bytes at `rows` (stride 64) and adds their products with the
+    /// queries' tile (tmm4) into sum tile `j`.
     ///
     /// # Safety
     /// Tiles configured; `rows` points at 1,024 readable bytes.
@@ -924,22 +1021,36 @@ mod amx {
         unsafe {
             match j {
                 0 => asm!(
-                    "tileloadd tmm5, [{b} + {s}*1]", "tdpbsud tmm0, tmm4, tmm5",
+                    "tileloadd tmm5, [{b} + {s}*1]", "tdpbusd tmm0, tmm5, tmm4",
                     b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
                 ),
                 1 => asm!(
-                    "tileloadd tmm6, [{b} + {s}*1]", "tdpbsud tmm1, tmm4, tmm6",
+                    "tileloadd tmm6, [{b} + {s}*1]", "tdpbusd tmm1, tmm6, tmm4",
                     b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
                 ),
                 2 => asm!(
-                    "tileloadd tmm7, [{b} + {s}*1]", "tdpbsud tmm2, tmm4, tmm7",
+                    "tileloadd tmm7, [{b} + {s}*1]", "tdpbusd tmm2, tmm7, tmm4",
                     b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
                 ),
                 _ => asm!(
-                    "tileloadd tmm5, [{b} + {s}*1]", "tdpbsud tmm3, tmm4, tmm5",
+                    "tileloadd tmm5, [{b} + {s}*1]", "tdpbusd tmm3, tmm5, tmm4",
                     b = in(reg) rows, s = in(reg) TILE_BYTES, options(nostack, readonly)
                 ),
             }
+        }
+    }
+
+    /// `f(j)` for each of `n` ≤ [`SUMS`] sum tiles; unrolled for all four, so each call's tile
+    /// is known at compile time.
+    #[inline(always)]
+    fn each(n: usize, mut f: impl FnMut(usize)) {
+        if n == SUMS {
+            f(0);
+            f(1);
+            f(2);
+            f(3);
+        } else {
+            (0..n).for_each(f);
         }
     }
 
@@ -948,7 +1059,7 @@ mod amx {
     /// # Safety
     /// Tiles configured.
     #[inline(always)]
-    unsafe fn store(j: usize, sums: &mut Sums) {
+    unsafe fn store(j: usize, sums: &mut Tile) {
         let c = sums.0.as_mut_ptr();
         // SAFETY: writes 16 rows × 64 bytes, exactly `sums`.
         unsafe {
@@ -1028,30 +1139,33 @@ mod amx {
         hits: &mut Vec<Hit>,
     ) {
         let groups = block.groups;
-        let row_bytes = groups * 4;
         let steps = groups / 16;
-        let panel_bytes = PANEL * row_bytes;
+        let panel_bytes = PANEL * groups * 4;
         assert!(groups.is_multiple_of(16) && block.panels.len().is_multiple_of(panel_bytes));
         let config = TileConfig::new();
-        let mut tile_a = vec![0u8; TILE * row_bytes];
-        let mut sums: [Sums; SUMS] = std::array::from_fn(|_| Sums([[0; PANEL]; TILE]));
-        // SAFETY (every asm block below): tile loads read 16 rows of 64 bytes from
-        // `tile_a` (16 × row_bytes) at offset 64·s < row_bytes, or from a panel (row_bytes ×
-        // 16 bytes) at 1024·s; the store writes `sums` (16 × 64 bytes).
+        let blank = Tile([[0; TILE]; PANEL]);
+        // Per step, 16 groups × the chunk's 16 query words (`tdpbusd`'s right operand).
+        let mut words = vec![blank.clone(); steps];
+        let mut sums: [Tile; SUMS] = std::array::from_fn(|_| blank.clone());
+        // SAFETY (every asm block below): tile loads read 16 rows of 64 bytes from `words`
+        // (whole tiles) or from a panel (steps × 1,024 bytes) at 1,024·s; stores write whole
+        // `sums` tiles.
+        let panels: Vec<&[u8]> = block.panels.chunks_exact(panel_bytes).collect();
+        let groups_of_panels: Vec<&[&[u8]]> = panels.chunks(SUMS).collect();
         unsafe { asm!("ldtilecfg [{}]", in(reg) &config, options(nostack, readonly)) };
         for (chunk_no, chunk) in members.chunks(TILE).enumerate() {
-            tile_a.fill(0);
-            for (i, &q) in chunk.iter().enumerate() {
-                let packed = &queries.packed[q * groups..(q + 1) * groups];
-                for (dst, four) in tile_a[i * row_bytes..].chunks_exact_mut(4).zip(packed) {
-                    dst.copy_from_slice(&four.to_le_bytes());
+            for (s, tile) in words.iter_mut().enumerate() {
+                for (g, row) in tile.0.iter_mut().enumerate() {
+                    for (lane, word) in row.iter_mut().enumerate() {
+                        *word = chunk
+                            .get(lane)
+                            .map_or(0, |&q| queries.packed[q * groups + s * 16 + g]);
+                    }
                 }
             }
             let first = chunk_no * TILE;
-            let offset: [__m512i; TILE] = std::array::from_fn(|i| {
-                _mm512_set1_epi32(chunk.get(i).map_or(0, |&q| queries.offset[q]))
-            });
-            // Per query (lane i): offset, threshold and 1 / scale, for the integer pre-test.
+            // Per query (lane i): offset, threshold, scale and 1 / scale; lanes past the chunk
+            // get an infinite threshold, so their floor is the highest and nothing passes.
             let lane = |f: &dyn Fn(usize) -> f32| -> __m512 {
                 let v: [f32; TILE] =
                     std::array::from_fn(|i| chunk.get(i).map_or(f32::INFINITY, |_| f(i)));
@@ -1061,49 +1175,70 @@ mod amx {
             let offsets_f = lane(&|i| queries.offset[chunk[i]] as f32);
             let limits_f = lane(&|i| thresholds[first + i]);
             let inverse = lane(&|i| 1.0 / queries.scale[chunk[i]]);
-            let panels: Vec<&[u8]> = block.panels.chunks_exact(panel_bytes).collect();
-            for (group_no, group) in panels.chunks(SUMS).enumerate() {
-                for j in 0..group.len() {
-                    unsafe { zero(j) };
-                }
-                for s in 0..steps {
-                    let a = tile_a[s * TILE_BYTES..].as_ptr();
-                    unsafe {
-                        asm!(
-                            "tileloadd tmm4, [{a} + {stride}*1]",
-                            a = in(reg) a,
-                            stride = in(reg) row_bytes,
-                            options(nostack, readonly),
-                        )
-                    };
-                    for (j, panel) in group.iter().enumerate() {
-                        unsafe { multiply(j, panel[s * TILE * TILE_BYTES..].as_ptr()) };
+            let present: __mmask16 = if chunk.len() == TILE {
+                !0
+            } else {
+                (1 << chunk.len()) - 1
+            };
+            if steps == 1 {
+                unsafe { load_queries(&words[0]) };
+            }
+            // Up to four panels' sums into `out`.
+            let issue = |group: &[&[u8]], out: &mut [Tile; SUMS]| {
+                let n = group.len();
+                each(n, |j| unsafe { zero(j) });
+                for (s, step) in words.iter().enumerate() {
+                    if steps > 1 {
+                        unsafe { load_queries(step) };
                     }
+                    each(n, |j| unsafe {
+                        multiply(j, group[j][s * PANEL * TILE_BYTES..].as_ptr())
+                    });
                 }
-                for (j, sum) in sums.iter_mut().enumerate().take(group.len()) {
-                    unsafe { store(j, sum) };
+                each(n, |j| unsafe { store(j, &mut out[j]) });
+            };
+            // The rows of panel `p` (sums `sum`) that reach a query's threshold, as hits.
+            let mut finish = |p: usize, sum: &Tile| {
+                let floor = floors(
+                    limits_f,
+                    offsets_f,
+                    inverse,
+                    _mm512_set1_ps(block.bias_max[p]),
+                );
+                // SAFETY: `floor` is exactly 16 i32.
+                let floor = unsafe { _mm512_loadu_si512(floor.as_ptr().cast()) };
+                let real = block.real_lanes(p);
+                let rows = real.count_ones() as usize;
+                // The best sum of each query (lane) over the panel's real rows.
+                let row = |r: usize| -> __m512i {
+                    // SAFETY: `sum.0[r]` is exactly 16 i32.
+                    unsafe { _mm512_load_si512(sum.0[r].as_ptr().cast()) }
+                };
+                let best = (1..rows).fold(row(0), |m, r| _mm512_max_epi32(m, row(r)));
+                let mut passed = _mm512_mask_cmpgt_epi32_mask(present, best, floor);
+                if passed == 0 {
+                    // No row of the panel can reach any query's threshold.
+                    return;
                 }
+                let bias = panel_bias(block, p);
+                while passed != 0 {
+                    let i = passed.trailing_zeros() as usize;
+                    passed &= passed - 1;
+                    let q = chunk[i];
+                    let column: [i32; PANEL] = std::array::from_fn(|r| sum.0[r][i]);
+                    // SAFETY: `column` is exactly 16 i32.
+                    let acc = unsafe { _mm512_loadu_si512(column.as_ptr().cast()) };
+                    let offset = _mm512_set1_epi32(queries.offset[q]);
+                    let scale = _mm512_set1_ps(queries.scale[q]);
+                    let scores = finish16(acc, offset, scale, bias);
+                    let limit = _mm512_set1_ps(thresholds[first + i]);
+                    push_passing(scores, limit, real, (first + i) as u32, p, hits);
+                }
+            };
+            for (g, group) in groups_of_panels.iter().enumerate() {
+                issue(group, &mut sums);
                 for (j, sum) in sums.iter().enumerate().take(group.len()) {
-                    let p = group_no * SUMS + j;
-                    let (bias, real) = (panel_bias(block, p), block.real_lanes(p));
-                    let floors = floors(
-                        limits_f,
-                        offsets_f,
-                        inverse,
-                        _mm512_set1_ps(block.bias_max[p]),
-                    );
-                    for (i, &q) in chunk.iter().enumerate() {
-                        let acc = unsafe { _mm512_loadu_si512(sum.0[i].as_ptr().cast()) };
-                        // No row of the panel can reach the threshold: skip the float work.
-                        let floor = _mm512_set1_epi32(floors[i]);
-                        if _mm512_mask_cmpgt_epi32_mask(real, acc, floor) == 0 {
-                            continue;
-                        }
-                        let scale = _mm512_set1_ps(queries.scale[q]);
-                        let scores = finish16(acc, offset[i], scale, bias);
-                        let limit = _mm512_set1_ps(thresholds[first + i]);
-                        push_passing(scores, limit, real, (first + i) as u32, p, hits);
-                    }
+                    finish(g * SUMS + j, sum);
                 }
             }
         }
@@ -1127,25 +1262,58 @@ mod tests {
             .collect()
     }
 
-    /// The hits of every path this CPU runs, asserted equal to the portable loop's (sorted).
-    fn hits_of_every_path(
-        block: &Block,
-        coded: &QueryCodes,
-        members: &[usize],
-        thresholds: &[f32],
-        what: &str,
-    ) -> Vec<Hit> {
-        let order = |h: &Hit| (h.member, h.row);
-        let mut slow = Vec::new();
-        portable_score(block, coded, members, thresholds, &mut slow);
-        slow.sort_by_key(order);
-        for path in Path::available() {
-            let mut fast = Vec::new();
-            path.score(block, coded, members, thresholds, &mut fast);
-            fast.sort_by_key(order);
-            assert_eq!(fast, slow, "{path:?}: {what}");
+    /// The same rows and queries coded for every path this CPU runs (each path has its own
+    /// panel layout).
+    struct EveryPath(Vec<(RowCodes, QueryCodes)>);
+
+    impl EveryPath {
+        fn build(
+            rows: &[f32],
+            dim: usize,
+            offsets: &[usize],
+            bias: impl Fn(&[f32]) -> f32,
+            queries: &[f32],
+            factor: f32,
+        ) -> Self {
+            Self(
+                Path::available()
+                    .into_iter()
+                    .map(|path| {
+                        let codes = RowCodes::build_for(path, rows, dim, offsets, &bias);
+                        let coded = codes.code_queries(queries, factor);
+                        (codes, coded)
+                    })
+                    .collect(),
+            )
         }
-        slow
+
+        /// The queries as coded for the first path (the codes are the same for all).
+        fn coded(&self) -> &QueryCodes {
+            &self.0[0].1
+        }
+
+        /// The hits of cluster `c` on every path, each asserted equal (sorted) to the portable
+        /// loop's over the same panels, and those equal whatever the layout.
+        fn hits(&self, c: usize, members: &[usize], thresholds: &[f32], what: &str) -> Vec<Hit> {
+            let order = |h: &Hit| (h.member, h.row);
+            let mut first: Option<Vec<Hit>> = None;
+            for (codes, coded) in &self.0 {
+                let block = codes.block(c);
+                let mut slow = Vec::new();
+                portable_score(&block, coded, members, thresholds, &mut slow);
+                slow.sort_by_key(order);
+                let mut fast = Vec::new();
+                block.score(coded, members, thresholds, &mut fast);
+                fast.sort_by_key(order);
+                let path = codes.path;
+                assert_eq!(fast, slow, "{path:?}: {what}");
+                match &first {
+                    Some(hits) => assert_eq!(&slow, hits, "{path:?} layout: {what}"),
+                    None => first = Some(slow),
+                }
+            }
+            first.expect("portable is always there")
+        }
     }
 
     /// Clusters of one panel with one bias for all rows, so a panel's largest bias is every
@@ -1162,13 +1330,12 @@ mod tests {
         for (bias, dim, seed) in cases {
             let offsets = [0, 16, 23, 24, 40];
             let rows = random(40 * dim, seed);
-            let codes = RowCodes::build(&rows, dim, &offsets, |_| bias);
-            let coded = codes.code_queries(&random(9 * dim, seed + 10), 2.0);
+            let queries = random(9 * dim, seed + 10);
+            let every = EveryPath::build(&rows, dim, &offsets, |_| bias, &queries, 2.0);
             let members: Vec<usize> = (0..9).collect();
             for c in 0..4 {
-                let block = codes.block(c);
                 let open = vec![f32::NEG_INFINITY; members.len()];
-                let all = hits_of_every_path(&block, &coded, &members, &open, "open");
+                let all = every.hits(c, &members, &open, "open");
                 let best: Vec<f32> = (0..members.len())
                     .map(|m| {
                         all.iter()
@@ -1178,20 +1345,19 @@ mod tests {
                     })
                     .collect();
                 let what = format!("bias {bias}, d {dim}, cluster {c}");
-                let on = hits_of_every_path(&block, &coded, &members, &best, &what);
+                let on = every.hits(c, &members, &best, &what);
                 assert!(
                     on.len() >= members.len(),
                     "{what}: every member keeps its best"
                 );
                 let above: Vec<f32> = best.iter().map(|b| b.next_up()).collect();
-                let none = hits_of_every_path(&block, &coded, &members, &above, &what);
+                let none = every.hits(c, &members, &above, &what);
                 assert!(none.is_empty(), "{what}: nothing above the best");
             }
         }
         // Rows of zeros: every score is exactly 0, and so is the margin's relative part.
-        let zeros = RowCodes::build(&[0.0; 5 * 4], 4, &[0, 5], |_| 0.0);
-        let coded = zeros.code_queries(&random(2 * 4, 9), 1.0);
-        let hits = hits_of_every_path(&zeros.block(0), &coded, &[0, 1], &[0.0; 2], "zero rows");
+        let zeros = EveryPath::build(&[0.0; 5 * 4], 4, &[0, 5], |_| 0.0, &random(2 * 4, 9), 1.0);
+        let hits = zeros.hits(0, &[0, 1], &[0.0; 2], "zero rows");
         assert_eq!(hits.len(), 10);
     }
 
@@ -1201,21 +1367,20 @@ mod tests {
     fn infinite_biases_and_thresholds_give_the_portable_hits() {
         let dim = 8;
         let rows = random(20 * dim, 7);
-        let codes = RowCodes::build(&rows, dim, &[0, 16, 20], |r| {
+        let bias = |r: &[f32]| {
             if r[0] > 0.0 {
                 f32::NEG_INFINITY
             } else {
                 f32::INFINITY
             }
-        });
-        let coded = codes.code_queries(&random(3 * dim, 8), 1.0);
+        };
+        let every = EveryPath::build(&rows, dim, &[0, 16, 20], bias, &random(3 * dim, 8), 1.0);
         let members = [0, 1, 2];
         let mut hits = 0;
         for c in 0..2 {
             for limit in [f32::NEG_INFINITY, f32::INFINITY, f32::NAN, 0.0] {
                 let what = format!("cluster {c}, threshold {limit}");
-                hits +=
-                    hits_of_every_path(&codes.block(c), &coded, &members, &[limit; 3], &what).len();
+                hits += every.hits(c, &members, &[limit; 3], &what).len();
             }
         }
         assert!(hits > 0);
@@ -1227,17 +1392,19 @@ mod tests {
     #[test]
     fn a_query_too_small_to_invert_keeps_its_hits() {
         let dim = 8;
-        let codes = RowCodes::build(&random(16 * dim, 11), dim, &[0, 16], |_| 0.0);
         let tiny: Vec<f32> = random(dim, 12).iter().map(|x| x * 1e-40).collect();
-        let coded = codes.code_queries(&tiny, 1.0);
-        assert!((1.0 / coded.scale[0]).is_infinite(), "the case under test");
-        let all = hits_of_every_path(&codes.block(0), &coded, &[0], &[f32::NEG_INFINITY], "open");
+        let every = EveryPath::build(&random(16 * dim, 11), dim, &[0, 16], |_| 0.0, &tiny, 1.0);
+        assert!(
+            (1.0 / every.coded().scale[0]).is_infinite(),
+            "the case under test"
+        );
+        let all = every.hits(0, &[0], &[f32::NEG_INFINITY], "open");
         let best = all
             .iter()
             .map(|h| h.score)
             .fold(f32::NEG_INFINITY, f32::max);
         assert!(best > 0.0);
-        let kept = hits_of_every_path(&codes.block(0), &coded, &[0], &[best], "at the best");
+        let kept = every.hits(0, &[0], &[best], "at the best");
         assert!(!kept.is_empty());
     }
 
@@ -1245,15 +1412,9 @@ mod tests {
     #[test]
     fn very_wide_rows_keep_their_hits() {
         let dim = 64_000;
-        let codes = RowCodes::build(&vec![1.0; 16 * dim], dim, &[0, 16], |_| 0.0);
-        let coded = codes.code_queries(&vec![-1.0; dim], 1.0);
-        let hits = hits_of_every_path(
-            &codes.block(0),
-            &coded,
-            &[0],
-            &[f32::NEG_INFINITY],
-            "d 64,000",
-        );
+        let rows = vec![1.0; 16 * dim];
+        let every = EveryPath::build(&rows, dim, &[0, 16], |_| 0.0, &vec![-1.0; dim], 1.0);
+        let hits = every.hits(0, &[0], &[f32::NEG_INFINITY], "d 64,000");
         assert_eq!(hits.len(), 16);
     }
 
@@ -1274,9 +1435,8 @@ mod tests {
             .collect();
         third.sort_by(|a, b| norm(b).total_cmp(&norm(a)));
         rows[5 * dim..40 * dim].copy_from_slice(&third.concat());
-        let codes = RowCodes::build(&rows, dim, &offsets, |r| -norm(r));
         let queries = random(21 * dim, 2);
-        let coded = codes.code_queries(&queries, 2.0);
+        let every = EveryPath::build(&rows, dim, &offsets, |r| -norm(r), &queries, 2.0);
         let exact = |q: usize, r: usize| -> f32 {
             let (x, y) = (&queries[q * dim..][..dim], &rows[r * dim..][..dim]);
             2.0 * x.iter().zip(y).map(|(a, b)| a * b).sum::<f32>() - norm(y)
@@ -1287,12 +1447,10 @@ mod tests {
             let all: Vec<usize> = (0..21).collect();
             let some = vec![20, 0, 7, 7, 1, 2, 3, 4, 5, 6, 9];
             for members in [vec![], vec![3], all, some] {
-                let block = codes.block(c);
                 // Per member, its third best score here: that row sits exactly on the threshold,
                 // where a pre-test that cut too close would drop it.
-                let mut all = Vec::new();
                 let open = vec![f32::NEG_INFINITY; members.len()];
-                portable_score(&block, &coded, &members, &open, &mut all);
+                let all = every.hits(c, &members, &open, "open");
                 let on_the_edge: Vec<f32> = (0..members.len())
                     .map(|m| {
                         let mut mine: Vec<f32> = all
@@ -1312,13 +1470,8 @@ mod tests {
                     } else {
                         vec![cut; members.len()]
                     };
-                    let fast = hits_of_every_path(
-                        &block,
-                        &coded,
-                        &members,
-                        &thresholds,
-                        &format!("cluster {c}, {members:?}, cut {cut}"),
-                    );
+                    let what = format!("cluster {c}, {members:?}, cut {cut}");
+                    let fast = every.hits(c, &members, &thresholds, &what);
                     let size = offsets[c + 1] - offsets[c];
                     if cut == f32::NEG_INFINITY {
                         assert_eq!(fast.len(), members.len() * size, "every real row");
