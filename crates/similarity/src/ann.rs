@@ -10,7 +10,7 @@
 //! The price: on structureless data (isotropic Gaussian, d = 64) a partition needs a large share
 //! of its lists for high recall (38% for 0.95 at N = 1M: 2.3× the exact kernel's queries/s
 //! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI, 7.8×
-//! on AMD Zen 4, 3.2× on AVX2, about 13× one-threaded on an Intel CPU with AMX), though a graph
+//! on AMD Zen 4, 3.2× on AVX2, 13–14× one-threaded on an Intel CPU with AMX), though a graph
 //! measured worse still there (0.92 at 0.4× the exact kernel, N = 200k); real embeddings are
 //! clustered (recall 0.999 on the bundled catalog).
 //!
