@@ -24,15 +24,21 @@ N, LISTS, QUERIES = 1_000_000, 1000, 1000
 PROBES = [32, 64, 96, 128, 192, 256, 320, 384, 448, 512]
 
 
+def gaussian_rows(d: int, k: int):
+    """N isotropic Gaussian rows of d columns (numpy seed 42), and the exact top k (squared
+    distances and row ids, the query itself included) of the first QUERIES rows."""
+    x = np.random.default_rng(42).standard_normal((N, d), dtype=np.float32)
+    flat = faiss.IndexFlatL2(d)
+    flat.add(x)
+    distances, truth = flat.search(x[:QUERIES], k)
+    return x, distances, truth
+
+
 def main() -> None:
     d = int(sys.argv[1]) if len(sys.argv) > 1 else 64
     started = time.time()
-    x = np.random.default_rng(42).standard_normal((N, d), dtype=np.float32)
+    x, _, truth = gaussian_rows(d, 10)
     queries = x[:QUERIES]
-    flat = faiss.IndexFlatL2(d)
-    flat.add(x)
-    _, truth = flat.search(queries, 10)
-    del flat
     kmeans = faiss.Kmeans(d, LISTS, niter=20, seed=1, max_points_per_centroid=256)
     kmeans.train(x)
     centroids = kmeans.centroids

@@ -9,10 +9,12 @@
 //! recall 0.96, after an 11-minute build; IVF builds in seconds and streams contiguous rows.
 //! The price: on structureless data (isotropic Gaussian, d = 64) a partition needs a large share
 //! of its lists for high recall (38% for 0.95 at N = 1M: 2.3× the exact kernel's queries/s
-//! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI, 7.8×
-//! on AMD Zen 4, 3.2× on AVX2, 13–14× one-threaded on an Intel CPU with AMX), though a graph
-//! measured worse still there (0.92 at 0.4× the exact kernel, N = 200k); real embeddings are
-//! clustered (recall 0.999 on the bundled catalog).
+//! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI,
+//! 10.2–10.8× on AMD Zen 4 (7.4× before its pre-test was folded into the accumulators, the
+//! cut's samples stored side by side and the shortlist cut lazily), 3.2× on AVX2, 13–14×
+//! one-threaded on an Intel CPU with AMX), though a graph measured worse still there (0.92 at
+//! 0.4× the exact kernel, N = 200k); real embeddings are clustered (recall 0.999 on the
+//! bundled catalog).
 //!
 //! [`Ivf`] indexes rows under a [`Space`]; [`top_k_all`] runs it over an [`Embedding`] and
 //! rescores the hits exactly with [`Embedding::score`]. [`Strategy`] picks exact or approximate
@@ -55,8 +57,11 @@ pub struct Params {
     pub rerank: Option<usize>,
 }
 
-/// Candidates kept from the 8-bit pass when [`Params::rerank`] is `None`.
-pub const DEFAULT_RERANK: usize = 40;
+/// Candidates kept from the 8-bit pass when [`Params::rerank`] is `None`: the fewest that
+/// lost no recall at N = 1M (d = 64 probes 384: 16 and up all give 0.9561; d = 16 probes 48:
+/// 16 gives 0.9657, 24 and 40 0.9661). Fewer raise the scan's thresholds sooner, so fewer
+/// panels reach the float work.
+pub const DEFAULT_RERANK: usize = 24;
 
 impl Default for Params {
     /// Chosen with `bench/similarity/run.sh --ann` (N = 1M, d = 16 and 64, k = 10). The 8-bit
@@ -144,6 +149,12 @@ pub struct Ivf {
     rerank: usize,
     /// Row id → position in `rows`, for the exact rescoring of coded hits.
     positions: Vec<u32>,
+    /// With codes: every [`SAMPLE_EVERY`]th row of each cluster (as `rows` holds it), cluster
+    /// c's at `sample_offsets[c]..sample_offsets[c + 1]`, for round one's cut
+    /// ([`Ivf::first_cut`]): side by side, they stream from memory, where the rows themselves
+    /// lie [`SAMPLE_EVERY`] apart.
+    samples: Matrix,
+    sample_offsets: Vec<usize>,
     /// Added to round one's sampled cut ([`Ivf::first_cut`]); 0 but in tests, which force a
     /// scan with no cut (−∞) or the rescan of every query's first cluster (+∞).
     first_cut_shift: f32,
@@ -155,15 +166,18 @@ impl Ivf {
     pub fn build(data: Matrix, space: Space, params: &Params) -> Self {
         let n = data.rows();
         if n == 0 {
+            let dim = data.dim();
             return Self {
                 space,
-                centroids: Matrix::new(Vec::new(), data.dim()),
+                centroids: Matrix::new(Vec::new(), dim),
                 offsets: vec![0],
                 rows: data,
                 ids: Vec::new(),
                 codes: None,
                 rerank: 0,
                 positions: Vec::new(),
+                samples: Matrix::new(Vec::new(), dim),
+                sample_offsets: vec![0],
                 first_cut_shift: 0.0,
             };
         }
@@ -256,18 +270,30 @@ impl Ivf {
         for (at, &id) in order.iter().enumerate() {
             positions[id] = at as u32;
         }
+        let rows = match space {
+            Space::L2 => l2_as_dot(&data, false),
+            Space::Dot | Space::L1 => data,
+        };
+        let sampled = |c: usize| match codes {
+            Some(_) => (offsets[c]..offsets[c + 1]).step_by(SAMPLE_EVERY),
+            None => (0..0).step_by(1),
+        };
+        let samples = gather(&rows, (0..lists).flat_map(sampled));
+        let mut sample_offsets = vec![0];
+        for c in 0..lists {
+            sample_offsets.push(sample_offsets[c] + sampled(c).len());
+        }
         Self {
             space,
-            rows: match space {
-                Space::L2 => l2_as_dot(&data, false),
-                Space::Dot | Space::L1 => data,
-            },
+            rows,
             ids: order,
             offsets,
             centroids,
             rerank: if codes.is_some() { rerank } else { 0 },
             codes,
             positions,
+            samples,
+            sample_offsets,
             first_cut_shift: 0.0,
         }
     }
@@ -297,7 +323,8 @@ impl Ivf {
         4 * (self.rows.rows() * self.rows.dim()
             + 3 * self.ids.len()
             + self.centroids.rows() * self.centroids.dim())
-            + 8 * self.offsets.len()
+            + 4 * self.samples.rows() * self.samples.dim()
+            + 8 * (self.offsets.len() + self.sample_offsets.len())
             + self.codes.as_ref().map_or(0, RowCodes::memory_bytes)
     }
 
@@ -508,18 +535,19 @@ impl Ivf {
                     .filter(|&i| firsts[i].len() < keep)
                     .map(|i| (nearest[i], i));
                 first_round(&Grouped::new(lists, short), false, &mut firsts);
-                let mut tops: Vec<TopK> = firsts
+                let mut shortlists: Vec<Shortlist> = firsts
                     .into_iter()
-                    .map(|first| TopK::best_of(keep, first))
+                    .map(|first| Shortlist::new(keep, first))
                     .collect();
                 for (c, local) in rounds[1].groups() {
                     thresholds.clear();
-                    thresholds.extend(local.iter().map(|&i| tops[i as usize].threshold()));
+                    thresholds.extend(local.iter().map(|&i| shortlists[i as usize].threshold));
                     scan(c, local, &thresholds, &mut found);
                     for &(i, index, score) in &found {
-                        tops[i].push(index, score);
+                        shortlists[i].push(Neighbour { index, score });
                     }
                 }
+                let tops = shortlists.into_iter().map(Shortlist::best);
                 block
                     .zip(tops)
                     .map(|(q, top)| {
@@ -533,9 +561,9 @@ impl Ivf {
 
 impl Ivf {
     /// A score that about `2 · keep` rows of cluster `c` reach against the (lifted) query:
-    /// the matching rank among the exact scores of every 8th row (in L2, rows lie in norm
-    /// order, so the sample spans the cluster's norms), `skip` left out. −∞ for clusters too
-    /// small to sample. `sample` is scratch.
+    /// the matching rank among the exact scores of its sampled rows, every
+    /// [`SAMPLE_EVERY`]th (in L2, rows lie in norm order, so the sample spans the cluster's
+    /// norms), `skip` left out. −∞ for clusters too small to sample. `sample` is scratch.
     fn first_cut(
         &self,
         lifted: &[f32],
@@ -544,15 +572,21 @@ impl Ivf {
         skip: usize,
         sample: &mut Vec<f32>,
     ) -> f32 {
-        const EVERY: usize = 8;
-        let (from, to) = (self.offsets[c], self.offsets[c + 1]);
-        let rank = (2 * keep).div_ceil(EVERY);
+        let (from, to) = (self.sample_offsets[c], self.sample_offsets[c + 1]);
+        let skipped = self
+            .positions
+            .get(skip)
+            .map(|&at| at as usize)
+            .filter(|at| (self.offsets[c]..self.offsets[c + 1]).contains(at))
+            .map(|at| at - self.offsets[c])
+            .filter(|at| at.is_multiple_of(SAMPLE_EVERY))
+            .map(|at| from + at / SAMPLE_EVERY);
+        let rank = (2 * keep).div_ceil(SAMPLE_EVERY);
         sample.clear();
         sample.extend(
             (from..to)
-                .step_by(EVERY)
-                .filter(|&at| self.ids[at] != skip)
-                .map(|at| kernel::dot(lifted, self.rows.row(at))),
+                .filter(|&s| Some(s) != skipped)
+                .map(|s| kernel::dot(lifted, self.samples.row(s))),
         );
         if sample.len() <= rank {
             return f32::NEG_INFINITY;
@@ -576,6 +610,48 @@ impl Ivf {
             exact.push(hit.index, kernel::dot(lifted, row) - offset);
         }
         exact.items
+    }
+}
+
+/// A query's best `keep` approximate hits, kept lazily: hits are appended and cut back to the
+/// best `keep` (in [`TopK`]'s order) only when they reach twice that, so the threshold handed
+/// to the scan lags a little behind the k-th best score. The best `keep` at the end are those
+/// a [`TopK`] would hold (any row among them reached every threshold it was tested against),
+/// for a selection per `keep` hits instead of a sorted insertion per hit (a binary search
+/// whose branches the CPU cannot predict).
+struct Shortlist {
+    keep: usize,
+    items: Vec<Neighbour>,
+    /// The score a hit must reach: the `keep`-th best at the last cut, −∞ before.
+    threshold: f32,
+}
+
+impl Shortlist {
+    fn new(keep: usize, items: Vec<Neighbour>) -> Self {
+        let mut list = Self {
+            keep,
+            items,
+            threshold: f32::NEG_INFINITY,
+        };
+        list.cut();
+        list
+    }
+
+    fn push(&mut self, hit: Neighbour) {
+        self.items.push(hit);
+        if self.items.len() >= 2 * self.keep {
+            self.cut();
+        }
+    }
+
+    fn cut(&mut self) {
+        let top = TopK::best_of(self.keep, std::mem::take(&mut self.items));
+        self.threshold = top.threshold();
+        self.items = top.items;
+    }
+
+    fn best(self) -> TopK {
+        TopK::best_of(self.keep, self.items)
     }
 }
 
@@ -614,6 +690,9 @@ impl Grouped {
             .map(|(c, w)| (c, &self.items[w[0]..w[1]]))
     }
 }
+
+/// Round one's cut samples every this many rows of a cluster ([`Ivf::first_cut`]).
+const SAMPLE_EVERY: usize = 8;
 
 /// Queries a coded search handles together: their probes are grouped by cluster, so each
 /// cluster's codes are read once per block.

@@ -455,11 +455,15 @@ fn portable_score(
 mod vnni {
     //! `vpdpbusd` over panels, two panels a step: each 64-byte load of 16 rows × 4 dimensions
     //! feeds 8 queries, and each broadcast query word feeds both panels (16 accumulators in
-    //! registers). A panel's 16 sums are first tested in integers against a floor derived from
-    //! the query's threshold and the panel's largest bias ([`floors`]), so the float scores are
-    //! only formed for panels that may hold a hit (perf at d = 64, probes 384: the multiply loop
-    //! is about three fifths (Intel) to two thirds (AMD Zen 4) of this kernel's samples, the
-    //! panel epilogue most of the rest).
+    //! registers). A panel's sums are first tested in integers against a floor derived from
+    //! the query's threshold and the panel's largest bias ([`floors`]): each accumulator starts
+    //! at minus its floor ([`Finish::starts`], per chunk), so after the multiply a panel is
+    //! tested by a tree of maxima and one compare, and only a panel that passes is multiplied
+    //! again and its float scores formed ([`Finish::panel`]). The hot loop thus never stores
+    //! its accumulators (perf at d = 64, probes 384, AMD Zen 4: the multiply loop was under
+    //! two thirds of this kernel's samples with a compare per accumulator against its own
+    //! floor and the stores the float work needed; now about three quarters, and the panels
+    //! multiplied again a fourteenth).
     use std::arch::x86_64::*;
 
     use super::{Block, Hit, PANEL, QueryCodes};
@@ -499,6 +503,7 @@ mod vnni {
             members,
             thresholds,
             interleaved: Vec::new(),
+            starts: Vec::new(),
         };
         let mut at = 0;
         while at < members.len() {
@@ -520,6 +525,8 @@ mod vnni {
         thresholds: &'a [f32],
         /// A chunk's query codes, group by group (scratch).
         interleaved: Vec<i32>,
+        /// A chunk's accumulator start values, one set per panel ([`Finish::starts`]; scratch).
+        starts: Vec<[i32; PANEL / 2]>,
     }
 
     impl Scorer<'_> {
@@ -537,42 +544,84 @@ mod vnni {
             let finish =
                 Finish::<Q>::new(queries, members, &self.thresholds[first..first + Q], first);
             let panel_bytes = PANEL * groups * 4;
+            let pretest = finish.starts(block, &mut self.starts);
+            let starts = &self.starts;
             // Two panels a step: each broadcast query word feeds two multiplies.
             let pairs = block.panels.chunks_exact(2 * panel_bytes);
             let single = pairs.remainder();
             for (pair_no, pair) in pairs.enumerate() {
-                let (a, b) = pair.split_at(panel_bytes);
-                let mut acc = [[_mm512_setzero_si512(); Q]; 2];
-                for ((ra, rb), group) in a
-                    .chunks_exact(PANEL * 4)
-                    .zip(b.chunks_exact(PANEL * 4))
-                    .zip(codes)
-                {
-                    // SAFETY: `ra` and `rb` are exactly 64 bytes; the loads are unaligned.
-                    let ra = unsafe { _mm512_loadu_si512(ra.as_ptr().cast()) };
-                    let rb = unsafe { _mm512_loadu_si512(rb.as_ptr().cast()) };
-                    for i in 0..Q {
-                        let q = _mm512_set1_epi32(group[i]);
-                        acc[0][i] = _mm512_dpbusd_epi32(acc[0][i], ra, q);
-                        acc[1][i] = _mm512_dpbusd_epi32(acc[1][i], rb, q);
+                let p = 2 * pair_no;
+                let panels = [&pair[..panel_bytes], &pair[panel_bytes..]];
+                // Only the test needs the sums: the panels that pass it are multiplied again,
+                // so the hot loop never stores its accumulators.
+                let acc = step(panels, codes, [&starts[p], &starts[p + 1]]);
+                let passed = if pretest { above_floor(&acc) } else { 0b11 };
+                for h in 0..2 {
+                    if passed & (1 << h) != 0 {
+                        finish.panel(block, codes, &starts[p + h], pretest, p + h, hits);
                     }
                 }
-                finish.panels(block, &acc, 2 * pair_no, hits);
             }
             if !single.is_empty() {
-                let mut acc = [[_mm512_setzero_si512(); Q]];
-                for (rows, group) in single.chunks_exact(PANEL * 4).zip(codes) {
-                    // SAFETY: `rows` is exactly 64 bytes; the load is unaligned.
-                    let rows = unsafe { _mm512_loadu_si512(rows.as_ptr().cast()) };
-                    for i in 0..Q {
-                        acc[0][i] =
-                            _mm512_dpbusd_epi32(acc[0][i], rows, _mm512_set1_epi32(group[i]));
-                    }
+                let p = starts.len() - 1;
+                if !pretest || above_floor(&step([single], codes, [&starts[p]])) != 0 {
+                    finish.panel(block, codes, &starts[p], pretest, p, hits);
                 }
-                finish.panels(block, &acc, block.panels.len() / panel_bytes - 1, hits);
             }
             Q
         }
+    }
+
+    /// The sums of H panels (`panels[h]`: [`PANEL`] rows × groups × 4 bytes) against Q
+    /// queries' interleaved codes, panel h's query i started at `starts[h][i]`.
+    #[target_feature(enable = "avx512f,avx512vnni")]
+    #[inline]
+    fn step<const Q: usize, const H: usize>(
+        panels: [&[u8]; H],
+        codes: &[[i32; Q]],
+        starts: [&[i32; PANEL / 2]; H],
+    ) -> [[__m512i; Q]; H] {
+        let mut acc: [[__m512i; Q]; H] =
+            std::array::from_fn(|h| std::array::from_fn(|i| _mm512_set1_epi32(starts[h][i])));
+        assert!(panels.iter().all(|p| p.len() == codes.len() * PANEL * 4));
+        for (g, group) in codes.iter().enumerate() {
+            // SAFETY: each panel holds `codes.len()` groups of 64 bytes (asserted above); the
+            // loads are unaligned.
+            let rows: [__m512i; H] = std::array::from_fn(|h| unsafe {
+                _mm512_loadu_si512(panels[h].as_ptr().add(g * PANEL * 4).cast())
+            });
+            for i in 0..Q {
+                let q = _mm512_set1_epi32(group[i]);
+                for h in 0..H {
+                    acc[h][i] = _mm512_dpbusd_epi32(acc[h][i], rows[h], q);
+                }
+            }
+        }
+        acc
+    }
+
+    /// Bit h set when some lane of some `acc[h]` is above 0, that is, some sum of panel h
+    /// above its floor: per panel a tree of lane-wise maxima and one compare (a compare per
+    /// accumulator against its own floor, each into a mask register, took about a tenth of
+    /// the search at d = 64).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn above_floor<const Q: usize, const H: usize>(acc: &[[__m512i; Q]; H]) -> u32 {
+        let mut passed = 0;
+        for (h, acc) in acc.iter().enumerate() {
+            let mut level = *acc;
+            let mut width = Q;
+            while width > 1 {
+                width /= 2;
+                for j in 0..width {
+                    level[j] = _mm512_max_epi32(level[j], level[j + width]);
+                }
+            }
+            if _mm512_cmpgt_epi32_mask(level[0], _mm512_setzero_si512()) != 0 {
+                passed |= 1 << h;
+            }
+        }
+        passed
     }
 
     /// Per lane (a query against a panel whose largest bias is that lane of `bias_max`), an
@@ -589,6 +638,21 @@ mod vnni {
         inverse: __m512,
         bias_max: __m512,
     ) -> [i32; PANEL] {
+        let mut out = [0i32; PANEL];
+        // SAFETY: `out` is exactly 16 i32.
+        unsafe {
+            _mm512_storeu_si512(
+                out.as_mut_ptr().cast(),
+                floor_lanes(limits, offsets, inverse, bias_max),
+            )
+        };
+        out
+    }
+
+    /// [`floors`] in a register.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn floor_lanes(limits: __m512, offsets: __m512, inverse: __m512, bias_max: __m512) -> __m512i {
         let gap = _mm512_sub_ps(limits, bias_max);
         let exact = _mm512_add_ps(_mm512_mul_ps(gap, inverse), offsets);
         let size = _mm512_add_ps(_mm512_abs_ps(limits), _mm512_abs_ps(bias_max));
@@ -607,13 +671,13 @@ mod vnni {
             ),
             _mm512_set1_ps(super::FLOOR_MIN),
         );
-        let floor =
-            _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(floor);
-        let mut out = [0i32; PANEL];
-        // SAFETY: `out` is exactly 16 i32.
-        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), floor) };
-        out
+        _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(floor)
     }
+
+    /// Bound on the sums the accumulators may start below: a floor is clamped to ±this, and
+    /// rows are pre-tested only where no sum reaches it, so `sum − floor` cannot overflow and
+    /// a clamped floor passes exactly the sums the true one does.
+    const START_BOUND: i32 = 1 << 30;
 
     /// Q queries' constants for turning a panel's sums into hits.
     struct Finish<const Q: usize> {
@@ -656,47 +720,82 @@ mod vnni {
             }
         }
 
-        /// The hits among `acc[h]`, the sums of panel `first_panel + h`.
+        /// Into `starts`, per panel, the accumulators' start values: lane i is minus query i's
+        /// floor for the panel, so a sum above its floor ends above 0 and one test covers a
+        /// panel ([`above_floor`]). Returns false, with every start 0, where rows are so wide
+        /// that a sum may reach [`START_BOUND`]: then every panel is finished in floats.
         #[target_feature(enable = "avx512f")]
-        fn panels<const H: usize>(
+        fn starts(&self, block: &Block, starts: &mut Vec<[i32; PANEL / 2]>) -> bool {
+            let panels = block.bias_max.len();
+            starts.clear();
+            starts.resize(panels, [0; PANEL / 2]);
+            // A sum is at most 255 · 127 per dimension in magnitude.
+            if 255 * 127 * 4 * block.groups as u64 >= START_BOUND as u64 {
+                return false;
+            }
+            let (low, high) = (
+                _mm512_set1_epi32(-START_BOUND),
+                _mm512_set1_epi32(START_BOUND),
+            );
+            // Two panels at a time, lanes 8h + i; a loop, not a closure (one handed to
+            // `extend` is not compiled for AVX-512).
+            for (s, two) in starts.chunks_mut(2).enumerate() {
+                let bias_max = _mm512_mask_blend_ps(
+                    0xFF00,
+                    _mm512_set1_ps(block.bias_max[2 * s]),
+                    _mm512_set1_ps(block.bias_max[(2 * s + 1).min(panels - 1)]),
+                );
+                let floor = floor_lanes(self.limits, self.offsets, self.inverse, bias_max);
+                let floor = _mm512_min_epi32(_mm512_max_epi32(floor, low), high);
+                let mut lanes = [0i32; PANEL];
+                // SAFETY: `lanes` is exactly 16 i32.
+                unsafe {
+                    _mm512_storeu_si512(
+                        lanes.as_mut_ptr().cast(),
+                        _mm512_sub_epi32(_mm512_setzero_si512(), floor),
+                    )
+                };
+                for (h, start) in two.iter_mut().enumerate() {
+                    start.copy_from_slice(&lanes[h * PANEL / 2..(h + 1) * PANEL / 2]);
+                }
+            }
+            true
+        }
+
+        /// The hits of panel `p`, its sums started at `start` ([`Finish::starts`]) and
+        /// multiplied again here; with `pretest`, only queries with a sum above their
+        /// floor are finished. Out of line: most panels never get here.
+        #[target_feature(enable = "avx512f,avx512vnni")]
+        #[inline(never)]
+        fn panel(
             &self,
             block: &Block,
-            acc: &[[__m512i; Q]; H],
-            first_panel: usize,
+            codes: &[[i32; Q]],
+            start: &[i32; PANEL / 2],
+            pretest: bool,
+            p: usize,
             hits: &mut Vec<Hit>,
         ) {
-            let bias_max = _mm512_mask_blend_ps(
-                0xFF00,
-                _mm512_set1_ps(block.bias_max[first_panel]),
-                _mm512_set1_ps(block.bias_max[first_panel + H - 1]),
-            );
-            let floors = floors(self.limits, self.offsets, self.inverse, bias_max);
-            // Every (panel, query) pair is tested before one branch: most steps have no hit,
-            // and a branch per pair cost about an eighth of the kernel (perf, Zen 4).
-            let mut passed = [[0u16; Q]; H];
-            let mut any = 0u16;
-            for (h, (acc, passed)) in acc.iter().zip(&mut passed).enumerate() {
-                let real = block.real_lanes(first_panel + h);
-                for i in 0..Q {
-                    let floor = _mm512_set1_epi32(floors[h * PANEL / 2 + i]);
-                    passed[i] = _mm512_mask_cmpgt_epi32_mask(real, acc[i], floor);
-                    any |= passed[i];
+            let panel_bytes = PANEL * block.groups * 4;
+            let rows = &block.panels[p * panel_bytes..(p + 1) * panel_bytes];
+            let [acc] = step([rows], codes, [start]);
+            let (bias, real) = (panel_bias(block, p), block.real_lanes(p));
+            for i in 0..Q {
+                if pretest
+                    && _mm512_mask_cmpgt_epi32_mask(real, acc[i], _mm512_setzero_si512()) == 0
+                {
+                    continue;
                 }
-            }
-            if any == 0 {
-                return;
-            }
-            for (h, (acc, passed)) in acc.iter().zip(&passed).enumerate() {
-                let p = first_panel + h;
-                let (bias, real) = (panel_bias(block, p), block.real_lanes(p));
-                for i in 0..Q {
-                    if passed[i] == 0 {
-                        continue;
-                    }
-                    let scores = finish16(acc[i], self.offset[i], self.scale[i], bias);
-                    let member = (self.first + i) as u32;
-                    push_passing(scores, self.limit[i], real, member, p, hits);
-                }
+                let sums = _mm512_sub_epi32(acc[i], _mm512_set1_epi32(start[i]));
+                let scores = finish16(sums, self.offset[i], self.scale[i], bias);
+                push_passing(
+                    scores,
+                    self.limit[i],
+                    real,
+                    (self.first + i) as u32,
+                    p,
+                    hits,
+                );
             }
         }
     }
@@ -1409,13 +1508,20 @@ mod tests {
     }
 
     /// Rows wide enough that a sum passes a billion: the floors' clamp must not cut it off.
+    /// At d = 33,000 the sums (−255 · 127 · d) lie just inside the VNNI path's ±2^30 start
+    /// bound, so it still pre-tests them; at 64,000 they lie beyond it, and it does not.
     #[test]
     fn very_wide_rows_keep_their_hits() {
-        let dim = 64_000;
-        let rows = vec![1.0; 16 * dim];
-        let every = EveryPath::build(&rows, dim, &[0, 16], |_| 0.0, &vec![-1.0; dim], 1.0);
-        let hits = every.hits(0, &[0], &[f32::NEG_INFINITY], "d 64,000");
-        assert_eq!(hits.len(), 16);
+        for dim in [33_000, 64_000] {
+            let rows = vec![1.0; 16 * dim];
+            let every = EveryPath::build(&rows, dim, &[0, 16], |_| 0.0, &vec![-1.0; dim], 1.0);
+            let what = format!("d {dim}");
+            let hits = every.hits(0, &[0], &[f32::NEG_INFINITY], &what);
+            assert_eq!(hits.len(), 16, "{what}");
+            let best = hits[0].score;
+            assert_eq!(every.hits(0, &[0], &[best], &what).len(), 16, "{what}");
+            assert!(every.hits(0, &[0], &[best.next_up()], &what).is_empty());
+        }
     }
 
     /// The machine's path (SIMD when the CPU has it) against the portable loop, on odd sizes:
