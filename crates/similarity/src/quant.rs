@@ -462,8 +462,8 @@ mod vnni {
     //! again and its float scores formed ([`Finish::panel`]). The hot loop thus never stores
     //! its accumulators (perf at d = 64, probes 384, AMD Zen 4: the multiply loop was under
     //! two thirds of this kernel's samples with a compare per accumulator against its own
-    //! floor and the stores the float work needed; now about three quarters, and the panels
-    //! multiplied again a fourteenth).
+    //! floor and the stores the float work needed; now about three quarters of them, and the
+    //! panels multiplied again 6 % of the search's samples against this kernel's 73 %).
     use std::arch::x86_64::*;
 
     use super::{Block, Hit, PANEL, QueryCodes};
@@ -554,8 +554,11 @@ mod vnni {
                 let panels = [&pair[..panel_bytes], &pair[panel_bytes..]];
                 // Only the test needs the sums: the panels that pass it are multiplied again,
                 // so the hot loop never stores its accumulators.
-                let acc = step(panels, codes, [&starts[p], &starts[p + 1]]);
-                let passed = if pretest { above_floor(&acc) } else { 0b11 };
+                let passed = if pretest {
+                    above_floor(&step(panels, codes, [&starts[p], &starts[p + 1]]))
+                } else {
+                    0b11
+                };
                 for h in 0..2 {
                     if passed & (1 << h) != 0 {
                         finish.panel(block, codes, &starts[p + h], pretest, p + h, hits);
@@ -600,13 +603,14 @@ mod vnni {
         acc
     }
 
-    /// Bit h set when some lane of some `acc[h]` is above 0, that is, some sum of panel h
-    /// above its floor: per panel a tree of lane-wise maxima and one compare (a compare per
-    /// accumulator against its own floor, each into a mask register, took about a tenth of
-    /// the search at d = 64).
+    /// Bit h set when some lane of some `acc[h][i]` is above 0, that is, some sum of panel h
+    /// above its floor: per panel a tree of lane-wise maxima and one compare (with a compare
+    /// per accumulator against its own floor, each into a mask register, and the stores for
+    /// the float work, a d = 64 search took about 1.09× as long).
     #[target_feature(enable = "avx512f")]
     #[inline]
     fn above_floor<const Q: usize, const H: usize>(acc: &[[__m512i; Q]; H]) -> u32 {
+        const { assert!(Q.is_power_of_two(), "the tree halves the accumulators") };
         let mut passed = 0;
         for (h, acc) in acc.iter().enumerate() {
             let mut level = *acc;
@@ -674,9 +678,9 @@ mod vnni {
         _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(floor)
     }
 
-    /// Bound on the sums the accumulators may start below: a floor is clamped to ±this, and
-    /// rows are pre-tested only where no sum reaches it, so `sum − floor` cannot overflow and
-    /// a clamped floor passes exactly the sums the true one does.
+    /// A floor is clamped to ±this, and the pre-test runs only where every sum stays strictly
+    /// inside ±this (d ≤ 33,152), so `sum − floor` cannot overflow and a clamped floor passes
+    /// exactly the sums the true one does.
     const START_BOUND: i32 = 1 << 30;
 
     /// Q queries' constants for turning a panel's sums into hits.
@@ -685,7 +689,7 @@ mod vnni {
         scale: [__m512; Q],
         limit: [__m512; Q],
         /// Lane `8h + i`: query i's threshold, offset and 1 / scale, for the integer pre-test
-        /// of the h-th panel of a step ([`floors`]).
+        /// floors of panel h of a pair ([`floors`], [`Finish::starts`]).
         limits: __m512,
         offsets: __m512,
         inverse: __m512,
