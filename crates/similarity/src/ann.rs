@@ -10,7 +10,7 @@
 //! The price: on structureless data (isotropic Gaussian, d = 64) a partition needs a large share
 //! of its lists for high recall (38% for 0.95 at N = 1M: 2.3× the exact kernel's queries/s
 //! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI,
-//! 10.2–10.8× on AMD Zen 4 (7.4× before its pre-test was folded into the accumulators, the
+//! 9.2–10.8× on AMD Zen 4 (7.4× before its pre-test was folded into the accumulators, the
 //! shortlist cut from 40 to 24, the cut's samples stored side by side and the shortlist kept
 //! lazily), 3.2× on AVX2, 13–14×
 //! one-threaded on an Intel CPU with AMX), though a graph measured worse still there (0.92 at
