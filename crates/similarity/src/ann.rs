@@ -12,10 +12,9 @@
 //! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI,
 //! 9.2–10.8× on AMD Zen 4 (7.4× before its pre-test was folded into the accumulators, the
 //! shortlist cut from 40 to 24, the cut's samples stored side by side and the shortlist kept
-//! lazily), 3.2× on AVX2, 13–14×
-//! one-threaded on an Intel CPU with AMX), though a graph measured worse still there (0.92 at
-//! 0.4× the exact kernel, N = 200k); real embeddings are clustered (recall 0.999 on the
-//! bundled catalog).
+//! lazily), 3.2× on AVX2, 13–14× one-threaded on an Intel CPU with AMX), though a graph
+//! measured worse still there (0.92 at 0.4× the exact kernel, N = 200k); real embeddings are
+//! clustered (recall 0.999 on the bundled catalog).
 //!
 //! [`Ivf`] indexes rows under a [`Space`]; [`top_k_all`] runs it over an [`Embedding`] and
 //! rescores the hits exactly with [`Embedding::score`]. [`Strategy`] picks exact or approximate
@@ -275,15 +274,15 @@ impl Ivf {
             Space::L2 => l2_as_dot(&data, false),
             Space::Dot | Space::L1 => data,
         };
-        let sampled = |c: usize| match codes {
-            Some(_) => (offsets[c]..offsets[c + 1]).step_by(SAMPLE_EVERY),
-            None => (0..0).step_by(1),
-        };
-        let samples = gather(&rows, (0..lists).flat_map(sampled));
+        // Round one's samples, only where the codes are (a search in f32 takes no cut).
+        let sampled = |c: usize| (offsets[c]..offsets[c + 1]).step_by(SAMPLE_EVERY);
         let mut sample_offsets = vec![0];
-        for c in 0..lists {
-            sample_offsets.push(sample_offsets[c] + sampled(c).len());
+        if codes.is_some() {
+            for c in 0..lists {
+                sample_offsets.push(sample_offsets[c] + sampled(c).len());
+            }
         }
+        let samples = gather(&rows, (0..sample_offsets.len() - 1).flat_map(sampled));
         Self {
             space,
             rows,
@@ -574,14 +573,14 @@ impl Ivf {
         sample: &mut Vec<f32>,
     ) -> f32 {
         let (from, to) = (self.sample_offsets[c], self.sample_offsets[c + 1]);
-        let skipped = self
+        // The sample that is the row `skip` names, if that row is one of this cluster's.
+        let at = self
             .positions
             .get(skip)
-            .map(|&at| at as usize)
-            .filter(|at| (self.offsets[c]..self.offsets[c + 1]).contains(at))
-            .map(|at| at - self.offsets[c])
-            .filter(|at| at.is_multiple_of(SAMPLE_EVERY))
-            .map(|at| from + at / SAMPLE_EVERY);
+            .map_or(usize::MAX, |&at| at as usize);
+        let skipped = ((self.offsets[c]..self.offsets[c + 1]).contains(&at)
+            && (at - self.offsets[c]).is_multiple_of(SAMPLE_EVERY))
+        .then(|| from + (at - self.offsets[c]) / SAMPLE_EVERY);
         let rank = (2 * keep).div_ceil(SAMPLE_EVERY);
         sample.clear();
         sample.extend(
@@ -616,10 +615,10 @@ impl Ivf {
 
 /// A query's best `keep` approximate hits, kept lazily: hits are appended and cut back to the
 /// best `keep` (in [`TopK`]'s order) only when they reach twice that, so the threshold handed
-/// to the scan lags a little behind the `keep`-th best score. The best `keep` at the end are those
-/// a [`TopK`] would hold (any row among them reached every threshold it was tested against),
-/// for a selection per `keep` hits instead of a sorted insertion per hit (a binary search
-/// whose branches the CPU cannot predict).
+/// to the scan lags a little behind the `keep`-th best score. The best `keep` at the end are
+/// those a [`TopK`] would hold (any row among them reached every threshold it was tested
+/// against), for a selection per `keep` hits instead of a sorted insertion per hit (a binary
+/// search whose branches the CPU cannot predict).
 struct Shortlist {
     keep: usize,
     items: Vec<Neighbour>,
