@@ -160,6 +160,7 @@ fn ann(args: &Args) -> std::io::Result<()> {
     let params = Params {
         lists: args.num("--lists", Some(Params::default().lists)),
         iterations: args.num("--iterations", Some(Params::default().iterations)),
+        sample_per_list: args.num("--sample-per-list", Some(Params::default().sample_per_list)),
         rerank: args.get("--rerank").map(|_| args.num("--rerank", None)),
         ..Params::default()
     };

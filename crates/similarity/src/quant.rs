@@ -541,35 +541,20 @@ mod vnni {
                 .try_into()
                 .expect("Q members");
             let codes = queries.interleave(members, &mut self.interleaved);
-            let finish =
+            let mut finish =
                 Finish::<Q>::new(queries, members, &self.thresholds[first..first + Q], first);
+            finish.starts(block, &mut self.starts);
             let panel_bytes = PANEL * groups * 4;
-            let pretest = finish.starts(block, &mut self.starts);
-            let starts = &self.starts;
             // Two panels a step: each broadcast query word feeds two multiplies.
             let pairs = block.panels.chunks_exact(2 * panel_bytes);
             let single = pairs.remainder();
             for (pair_no, pair) in pairs.enumerate() {
-                let p = 2 * pair_no;
-                let panels = [&pair[..panel_bytes], &pair[panel_bytes..]];
-                // Only the test needs the sums: the panels that pass it are multiplied again,
-                // so the hot loop never stores its accumulators.
-                let passed = if pretest {
-                    above_floor(&step(panels, codes, [&starts[p], &starts[p + 1]]))
-                } else {
-                    0b11
-                };
-                for h in 0..2 {
-                    if passed & (1 << h) != 0 {
-                        finish.panel(block, codes, &starts[p + h], pretest, p + h, hits);
-                    }
-                }
+                let (one, two) = pair.split_at(panel_bytes);
+                finish.panels(block, codes, &self.starts, 2 * pair_no, [one, two], hits);
             }
             if !single.is_empty() {
-                let p = starts.len() - 1;
-                if !pretest || above_floor(&step([single], codes, [&starts[p]])) != 0 {
-                    finish.panel(block, codes, &starts[p], pretest, p, hits);
-                }
+                let last = block.panels.len() / panel_bytes - 1;
+                finish.panels(block, codes, &self.starts, last, [single], hits);
             }
             Q
         }
@@ -694,6 +679,9 @@ mod vnni {
         offsets: __m512,
         inverse: __m512,
         first: usize,
+        /// False where rows are so wide that a sum may reach [`START_BOUND`]: every panel is
+        /// then finished in floats ([`Finish::starts`] decides).
+        pretest: bool,
     }
 
     impl<const Q: usize> Finish<Q> {
@@ -705,37 +693,58 @@ mod vnni {
             first: usize,
         ) -> Self {
             const { assert!(Q <= PANEL / 2, "two panels' queries share the lanes") };
-            let lanes = |f: &dyn Fn(usize) -> f32| -> __m512 {
-                let v: [f32; PANEL] = std::array::from_fn(|l| {
-                    let i = l % (PANEL / 2);
-                    if i < Q { f(i) } else { f32::NEG_INFINITY }
-                });
-                // SAFETY: `v` is exactly 16 floats.
-                unsafe { _mm512_loadu_ps(v.as_ptr()) }
+            // Plain loops: `&dyn Fn` lane closures here were called indirectly, lane by lane
+            // (about 2 % of the samples of a d = 64 search).
+            let (mut offset, mut scale, mut limit) = (
+                [_mm512_setzero_si512(); Q],
+                [_mm512_setzero_ps(); Q],
+                [_mm512_setzero_ps(); Q],
+            );
+            let mut lanes = [[f32::NEG_INFINITY; PANEL]; 3];
+            for (i, (&m, &threshold)) in members.iter().zip(thresholds).enumerate() {
+                offset[i] = _mm512_set1_epi32(queries.offset[m]);
+                scale[i] = _mm512_set1_ps(queries.scale[m]);
+                limit[i] = _mm512_set1_ps(threshold);
+                for h in 0..2 {
+                    let l = h * PANEL / 2 + i;
+                    lanes[0][l] = threshold;
+                    lanes[1][l] = queries.offset[m] as f32;
+                    lanes[2][l] = 1.0 / queries.scale[m];
+                }
+            }
+            // SAFETY: each row of `lanes` is exactly 16 floats.
+            let (limits, offsets, inverse) = unsafe {
+                (
+                    _mm512_loadu_ps(lanes[0].as_ptr()),
+                    _mm512_loadu_ps(lanes[1].as_ptr()),
+                    _mm512_loadu_ps(lanes[2].as_ptr()),
+                )
             };
             Self {
-                offset: std::array::from_fn(|i| _mm512_set1_epi32(queries.offset[members[i]])),
-                scale: std::array::from_fn(|i| _mm512_set1_ps(queries.scale[members[i]])),
-                limit: std::array::from_fn(|i| _mm512_set1_ps(thresholds[i])),
-                limits: lanes(&|i| thresholds[i]),
-                offsets: lanes(&|i| queries.offset[members[i]] as f32),
-                inverse: lanes(&|i| 1.0 / queries.scale[members[i]]),
+                offset,
+                scale,
+                limit,
+                limits,
+                offsets,
+                inverse,
                 first,
+                pretest: false,
             }
         }
 
         /// Into `starts`, per panel, the accumulators' start values: lane i is minus query i's
         /// floor for the panel, so a sum above its floor ends above 0 and one test covers a
-        /// panel ([`above_floor`]). Returns false, with every start 0, where rows are so wide
-        /// that a sum may reach [`START_BOUND`]: then every panel is finished in floats.
+        /// panel ([`above_floor`]). Where rows are so wide that a sum may reach
+        /// [`START_BOUND`], every start is 0 and the pre-test is off.
         #[target_feature(enable = "avx512f")]
-        fn starts(&self, block: &Block, starts: &mut Vec<[i32; PANEL / 2]>) -> bool {
+        fn starts(&mut self, block: &Block, starts: &mut Vec<[i32; PANEL / 2]>) {
             let panels = block.bias_max.len();
             starts.clear();
-            starts.resize(panels, [0; PANEL / 2]);
             // A sum is at most 255 · 127 per dimension in magnitude.
-            if 255 * 127 * 4 * block.groups as u64 >= START_BOUND as u64 {
-                return false;
+            self.pretest = 255 * 127 * 4 * (block.groups as u64) < START_BOUND as u64;
+            if !self.pretest {
+                starts.resize(panels, [0; PANEL / 2]);
+                return;
             }
             let (low, high) = (
                 _mm512_set1_epi32(-START_BOUND),
@@ -743,7 +752,7 @@ mod vnni {
             );
             // Two panels at a time, lanes 8h + i; a loop, not a closure (one handed to
             // `extend` is not compiled for AVX-512).
-            for (s, two) in starts.chunks_mut(2).enumerate() {
+            for s in 0..panels.div_ceil(2) {
                 let bias_max = _mm512_mask_blend_ps(
                     0xFF00,
                     _mm512_set1_ps(block.bias_max[2 * s]),
@@ -751,23 +760,48 @@ mod vnni {
                 );
                 let floor = floor_lanes(self.limits, self.offsets, self.inverse, bias_max);
                 let floor = _mm512_min_epi32(_mm512_max_epi32(floor, low), high);
-                let mut lanes = [0i32; PANEL];
-                // SAFETY: `lanes` is exactly 16 i32.
+                let mut two = [[0i32; PANEL / 2]; 2];
+                // SAFETY: `two` is exactly 16 i32.
                 unsafe {
                     _mm512_storeu_si512(
-                        lanes.as_mut_ptr().cast(),
+                        two.as_mut_ptr().cast(),
                         _mm512_sub_epi32(_mm512_setzero_si512(), floor),
                     )
                 };
-                for (h, start) in two.iter_mut().enumerate() {
-                    start.copy_from_slice(&lanes[h * PANEL / 2..(h + 1) * PANEL / 2]);
+                starts.extend_from_slice(&two[..(panels - 2 * s).min(2)]);
+            }
+        }
+
+        /// The hits of H consecutive panels from panel `p` (`rows[h]`: panel `p + h`'s
+        /// bytes), their sums started at `starts[p + h]`: with the pre-test, only the
+        /// panels with a sum above a floor are finished, and the hot loop never stores its
+        /// accumulators.
+        #[target_feature(enable = "avx512f,avx512vnni")]
+        #[inline]
+        fn panels<const H: usize>(
+            &self,
+            block: &Block,
+            codes: &[[i32; Q]],
+            starts: &[[i32; PANEL / 2]],
+            p: usize,
+            rows: [&[u8]; H],
+            hits: &mut Vec<Hit>,
+        ) {
+            let starts: [&[i32; PANEL / 2]; H] = std::array::from_fn(|h| &starts[p + h]);
+            let passed = if self.pretest {
+                above_floor(&step(rows, codes, starts))
+            } else {
+                (1 << H) - 1
+            };
+            for (h, start) in starts.into_iter().enumerate() {
+                if passed & (1 << h) != 0 {
+                    self.panel(block, codes, start, p + h, hits);
                 }
             }
-            true
         }
 
         /// The hits of panel `p`, its sums started at `start` ([`Finish::starts`]) and
-        /// multiplied again here; with `pretest`, only queries with a sum above their
+        /// multiplied again here; with the pre-test, only queries with a sum above their
         /// floor are finished. Out of line: most panels never get here.
         #[target_feature(enable = "avx512f,avx512vnni")]
         #[inline(never)]
@@ -776,7 +810,6 @@ mod vnni {
             block: &Block,
             codes: &[[i32; Q]],
             start: &[i32; PANEL / 2],
-            pretest: bool,
             p: usize,
             hits: &mut Vec<Hit>,
         ) {
@@ -785,7 +818,7 @@ mod vnni {
             let [acc] = step([rows], codes, [start]);
             let (bias, real) = (panel_bias(block, p), block.real_lanes(p));
             for i in 0..Q {
-                if pretest
+                if self.pretest
                     && _mm512_mask_cmpgt_epi32_mask(real, acc[i], _mm512_setzero_si512()) == 0
                 {
                     continue;
