@@ -10,8 +10,10 @@
 //!     Prints one JSON object (best of --repeat); with --ids-out writes the neighbour ids
 //!     (queries × k, u32 LE), for the recall check against FAISS.
 //! bench_kernel ann  --data FILE --d D [--k 10] [--threads 2] [--queries Q] [--lists 0]
-//!                   [--iterations 8] [--probes 8,16,32,64] [--rerank R] [--ids-out PREFIX]
-//!     Builds the IVF index (`ann::Ivf`, squared L2; 0 lists = 4·√N) over all N rows, timed,
+//!                   [--iterations 8] [--sample-per-list 64] [--probes 8,16,32,64] [--rerank R]
+//!                   [--ids-out PREFIX]
+//!     Builds the IVF index (`ann::Ivf`, squared L2; 0 lists = √N; k-means trains on at most
+//!     `--sample-per-list` rows a list) over all N rows, timed,
 //!     then searches the first Q rows (all when 0) once per `--probes` value, timed, each query
 //!     skipping its own row; R > 0 scores 8-bit codes first and rescores R hits per query
 //!     exactly, R = 0 scores in f32, no R lets the index choose (`Params::rerank`; the JSON
