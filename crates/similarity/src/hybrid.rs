@@ -50,13 +50,13 @@
 //! optimum of these blocks and were kept; the test half was not scored for it. A joint random
 //! search from the default (1,500 settings, one to four weights moved at once by a log-normal
 //! step, 95 % of the variety kept) found +0.0003 (0.5322), one random half of the tune
-//! queries up and the other down; and added to the default at weights 0.02–0.4, none of these
-//! lifted the tune score by more than 0.0001 (most lowered it, by up to 0.025): audio "words" (the artist's tracks softly
-//! assigned to 16 or 48 k-means clusters of the standardised track features), a second era
-//! block over the mean or the debut year at σ = 2.5, 10 or 15 years, and IDF-weighted or
-//! binary subgenre and genre blocks. The worst tune queries are mostly artists with 5–7
-//! HetRec listeners, or a name shared by two acts (the catalog's "Plan B" is a reggaeton duo,
-//! HetRec's a British rapper).
+//! queries up and the other down. Added to the default at weights 0.02–0.4, none of these
+//! lifted the tune score by more than 0.0001 (most lowered it, by up to 0.025): audio
+//! "words" (the artist's tracks softly assigned to 16 or 48 k-means clusters of the
+//! standardised track features), a second era block over the mean or the debut year at
+//! σ = 2.5, 10 or 15 years, and IDF-weighted or binary subgenre and genre blocks. The worst
+//! tune queries are mostly artists with 5–7 HetRec listeners, or a name shared by two acts
+//! (the catalog's "Plan B" is a reggaeton duo, HetRec's a British rapper).
 //!
 //! A learned re-ranker was built and measured, then left out because its gain did not generalise:
 //! LambdaMART trees (21 pair features: the hybrid score, the per-block cosines, the candidate's

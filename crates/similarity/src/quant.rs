@@ -541,8 +541,13 @@ mod vnni {
                 .try_into()
                 .expect("Q members");
             let codes = queries.interleave(members, &mut self.interleaved);
-            let mut finish =
-                Finish::<Q>::new(queries, members, &self.thresholds[first..first + Q], first);
+            let finish = Finish::<Q>::new(
+                block,
+                queries,
+                members,
+                &self.thresholds[first..first + Q],
+                first,
+            );
             finish.starts(block, &mut self.starts);
             let panel_bytes = PANEL * groups * 4;
             // Two panels a step: each broadcast query word feeds two multiplies.
@@ -679,14 +684,15 @@ mod vnni {
         offsets: __m512,
         inverse: __m512,
         first: usize,
-        /// False where rows are so wide that a sum may reach [`START_BOUND`]: every panel is
-        /// then finished in floats ([`Finish::starts`] decides).
+        /// False where the block's rows are so wide that a sum may reach [`START_BOUND`]:
+        /// then every start is 0 and every panel is finished in floats.
         pretest: bool,
     }
 
     impl<const Q: usize> Finish<Q> {
         #[target_feature(enable = "avx512f")]
         fn new(
+            block: &Block,
             queries: &QueryCodes,
             members: &[usize; Q],
             thresholds: &[f32],
@@ -728,20 +734,18 @@ mod vnni {
                 offsets,
                 inverse,
                 first,
-                pretest: false,
+                // A sum is at most 255 · 127 per dimension in magnitude.
+                pretest: 255 * 127 * 4 * (block.groups as u64) < START_BOUND as u64,
             }
         }
 
         /// Into `starts`, per panel, the accumulators' start values: lane i is minus query i's
         /// floor for the panel, so a sum above its floor ends above 0 and one test covers a
-        /// panel ([`above_floor`]). Where rows are so wide that a sum may reach
-        /// [`START_BOUND`], every start is 0 and the pre-test is off.
+        /// panel ([`above_floor`]). Without the pre-test, every start is 0.
         #[target_feature(enable = "avx512f")]
-        fn starts(&mut self, block: &Block, starts: &mut Vec<[i32; PANEL / 2]>) {
+        fn starts(&self, block: &Block, starts: &mut Vec<[i32; PANEL / 2]>) {
             let panels = block.bias_max.len();
             starts.clear();
-            // A sum is at most 255 · 127 per dimension in magnitude.
-            self.pretest = 255 * 127 * 4 * (block.groups as u64) < START_BOUND as u64;
             if !self.pretest {
                 starts.resize(panels, [0; PANEL / 2]);
                 return;
