@@ -7,6 +7,14 @@ Subcommands (normally driven by run.sh):
   faiss  DATA D K THREADS REPEAT QUERIES IDS_OUT   one timed FAISS run (prints JSON)
   duckdb DATA D K THREADS REPEAT IDS_OUT           one timed DuckDB run (prints JSON)
   recall DATA D K QUERIES IDS_A IDS_B              share of A's neighbours also in B (ties ok)
+  faiss-ann DATA D K THREADS QUERIES EXACT_IDS FACTORY PARAM VALUES [REPEAT [NAME=VALUE...]]
+         a FAISS approximate index (`index_factory` string, e.g. "IVF1000,SQ8", "HNSW32",
+         "IVF1000,PQ32x4fs,RFlat"): build, then per value of its search parameter (PARAM, e.g.
+         nprobe, efSearch; VALUES comma-separated) the best of REPEAT (3) searches of the first
+         QUERIES rows, recall@K against EXACT_IDS (`bench_kernel knn --ids-out`); one JSON line
+         per value. NAME=VALUE sets another parameter for every search (e.g. k_factor_rf=4: the
+         refine stage rescores 4·(K+1) candidates exactly, K+1 as self is searched too; FAISS
+         takes that factor as an integer)
 
 DATA is N×D little-endian f32, row-major, written by `bench_kernel gen`. QUERIES = 0 means all
 N rows query all N rows (N² pairs); Q > 0 means the first Q rows query all N (Q×N pairs).
@@ -105,21 +113,62 @@ def run_duckdb(x, k, threads, repeat):
     return ids
 
 
-def recall(x, k, nq, ids_a, ids_b):
-    """Share of A's neighbours in B's list or tied with B's k-th (float64 distances)."""
-    xd = x.astype(np.float64)
+def recall(x, k, nq, ids_a, ids_b, valid=None):
+    """Share of A's neighbours in B's list or tied with B's k-th (float64 distances). `valid`
+    (nq × k booleans) marks A's real entries; the others are misses whatever id they hold."""
     hits = exact = 0
     for lo in range(0, nq, 2048):
         hi = min(nq, lo + 2048)
         a, b = ids_a[lo:hi].astype(np.int64), ids_b[lo:hi].astype(np.int64)
-        q = xd[lo:hi]
-        da = ((xd[a] - q[:, None, :]) ** 2).sum(-1)
-        kth = ((xd[b[:, -1]] - q) ** 2).sum(-1)
+        # Only the rows needed, in float64 (a float64 copy of all of x would dominate the RSS).
+        q = x[lo:hi].astype(np.float64)
+        da = ((x[a].astype(np.float64) - q[:, None, :]) ** 2).sum(-1)
+        kth = ((x[b[:, -1]].astype(np.float64) - q) ** 2).sum(-1)
         same = (a[:, :, None] == b[:, None, :]).any(-1)
-        exact += int(same.sum())
         tie = da <= kth[:, None] * (1 + 1e-5) + 1e-6
+        if valid is not None:
+            same &= valid[lo:hi]
+            tie &= valid[lo:hi]
+        exact += int(same.sum())
         hits += int((same | tie).sum())
     return {"recall": hits / (nq * k), "recall_strict": exact / (nq * k)}
+
+
+def run_faiss_ann(x, k, threads, nq, exact, factory, param, values, repeat, fixed):
+    """A FAISS approximate index on the same data and queries as `bench_kernel ann`."""
+    import faiss
+
+    faiss.omp_set_num_threads(threads)
+    n, d = x.shape
+    start = time.perf_counter()
+    index = faiss.index_factory(d, factory)
+    index.train(x)
+    index.add(x)
+    build = time.perf_counter() - start
+    space = faiss.ParameterSpace()
+    for name, value in fixed.items():
+        space.set_index_parameter(index, name, value)
+    q = x[:nq]
+    for value in values:
+        space.set_index_parameter(index, param, value)
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            _, found = index.search(q, k + 1)
+            times.append(time.perf_counter() - start)
+        # Drop self (the queries are indexed rows); where self is missing, drop the last.
+        is_self = found == np.arange(nq)[:, None]
+        keep = ~is_self
+        keep[~is_self.any(1), k] = False
+        ids = found[keep].reshape(nq, k)
+        # Fewer than k found: FAISS pads with -1, which count as misses.
+        found_real = ids >= 0
+        quality = recall(x, k, nq, np.where(found_real, ids, 0).astype(np.uint32), exact,
+                         valid=found_real)
+        report("faiss-ann", n, nq, d, k, threads, times, {
+            "factory": factory, param: value, "fixed": fixed, "build_seconds": round(build, 3),
+            "queries_per_s": nq / min(times), "missing": int((~found_real).sum()), **quality,
+            "version": faiss.__version__})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,6 +417,24 @@ def main():
     elif cmd == "faiss":
         threads, repeat, nq, out = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), sys.argv[8]
         run_faiss(x, k, threads, repeat, nq or x.shape[0]).astype("<u4").tofile(out)
+    elif cmd == "faiss-ann":
+        threads, nq = int(sys.argv[5]), int(sys.argv[6]) or x.shape[0]
+        exact = np.fromfile(sys.argv[7], dtype="<u4")
+        if exact.size % k or exact.size // k < nq:
+            sys.exit(f"{sys.argv[7]}: {exact.size} ids are not {nq} lists of {k}")
+        exact = exact.reshape(-1, k)[:nq]
+        factory, param = sys.argv[8], sys.argv[9]
+        values = [float(v) for v in sys.argv[10].split(",")]
+        repeat = int(sys.argv[11]) if len(sys.argv) > 11 else 3
+        if repeat < 1:
+            sys.exit("REPEAT must be at least 1")
+        fixed = {}
+        for arg in sys.argv[12:]:
+            name, sep, value = arg.partition("=")
+            if not sep or name == param:
+                sys.exit(f"{arg}: expected NAME=VALUE for a parameter other than {param}")
+            fixed[name] = float(value)
+        run_faiss_ann(x, k, threads, nq, exact, factory, param, values, repeat, fixed)
     elif cmd == "duckdb":
         threads, repeat, out = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
         run_duckdb(x, k, threads, repeat).astype("<u4").tofile(out)
