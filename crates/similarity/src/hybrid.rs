@@ -54,9 +54,17 @@
 //! lifted the tune score by more than 0.0001 (most lowered it, by up to 0.025): audio
 //! "words" (the artist's tracks softly assigned to 16 or 48 k-means clusters of the
 //! standardised track features), a second era block over the mean or the debut year at
-//! σ = 2.5, 10 or 15 years, and IDF-weighted or binary subgenre and genre blocks. The worst
-//! tune queries are mostly artists with 5–7 HetRec listeners, or a name shared by two acts
-//! (the catalog's "Plan B" is a reggaeton duo, HetRec's a British rapper).
+//! σ = 2.5, 10 or 15 years, and IDF-weighted or binary subgenre and genre blocks. Nor did a
+//! per-query scaling of each block by `(σ / mean σ)^−α`, σ the spread of that block's scores
+//! over all candidates (at α = 1 a z-score per query and block, whose centring would only
+//! shift a query's scores): every block at α = 0.25, 0.5, 1 gave 0.5285, 0.5264, 0.5220, one
+//! block at a time at α = −0.5, 0.5, 1 at most 0.5320. Other shapes of the priors (popularity
+//! and seniority to a power of 0.5–2, the presence factor of the boost to a power of 0.5–2
+//! with a boost of 0.8–1.8, the popularity weight 0.3–0.7; 405 settings) reached 0.5322 at
+//! best (seniority squared): +0.0003, as small as the joint search's gain above, so the
+//! default was kept. The worst tune queries are mostly artists with 5–7 HetRec listeners, or
+//! a name shared by two acts (the catalog's "Plan B" is a reggaeton duo, HetRec's a British
+//! rapper).
 //!
 //! A learned re-ranker was built and measured, then left out because its gain did not generalise:
 //! LambdaMART trees (21 pair features: the hybrid score, the per-block cosines, the candidate's
