@@ -56,6 +56,16 @@ def report(method, n, nq, d, k, threads, times, extra):
     print(json.dumps(out), flush=True)
 
 
+def without_self(found, k):
+    """FAISS's k + 1 neighbours of the first rows, each row's own id dropped (the queries are
+    indexed rows); where a tie or a duplicate pushed self out, the last is dropped instead."""
+    nq = found.shape[0]
+    is_self = found == np.arange(nq)[:, None]
+    keep = ~is_self
+    keep[~is_self.any(1), k] = False
+    return found[keep].reshape(nq, k)
+
+
 def run_faiss(x, k, threads, repeat, nq):
     import faiss
 
@@ -70,11 +80,7 @@ def run_faiss(x, k, threads, repeat, nq):
         _, found = index.search(q, k + 1)
         times.append(time.perf_counter() - start)
         del index
-    # Drop self; if a tie/duplicate pushed self out of the k+1, drop the last instead.
-    is_self = found == np.arange(nq)[:, None]
-    keep = ~is_self
-    keep[~is_self.any(1), k] = False
-    ids = found[keep].reshape(nq, k).astype(np.uint32)
+    ids = without_self(found, k).astype(np.uint32)
     report("faiss", n, nq, x.shape[1], k, threads, times, {"version": faiss.__version__})
     return ids
 
@@ -156,11 +162,7 @@ def run_faiss_ann(x, k, threads, nq, exact, factory, param, values, repeat, fixe
             start = time.perf_counter()
             _, found = index.search(q, k + 1)
             times.append(time.perf_counter() - start)
-        # Drop self (the queries are indexed rows); where self is missing, drop the last.
-        is_self = found == np.arange(nq)[:, None]
-        keep = ~is_self
-        keep[~is_self.any(1), k] = False
-        ids = found[keep].reshape(nq, k)
+        ids = without_self(found, k)
         # Fewer than k found: FAISS pads with -1, which count as misses.
         found_real = ids >= 0
         quality = recall(x, k, nq, np.where(found_real, ids, 0).astype(np.uint32), exact,
