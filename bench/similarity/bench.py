@@ -85,6 +85,22 @@ def run_faiss(x, k, threads, repeat, nq):
     return ids
 
 
+def cross_join_top_k(table, columns, k, term):
+    """The original project's shape in SQL: the artist table (`id` and `columns`) cross-joined
+    with itself, a distance per pair (the sum of `term(a.col, b.col)` over the columns),
+    ROW_NUMBER per query ordered by distance, keep the top k. bench/scale reuses it."""
+    dist = " + ".join(term(f"a.{c}", f"b.{c}") for c in columns)
+    return f"""
+        SELECT query, neighbour, distance FROM (
+            SELECT a.id AS query, b.id AS neighbour, {dist} AS distance,
+                   ROW_NUMBER() OVER (PARTITION BY a.id ORDER BY {dist}, b.id) AS rank
+            FROM {table} a CROSS JOIN {table} b
+            WHERE a.id <> b.id
+        ) WHERE rank <= {k}
+        ORDER BY query, distance, neighbour
+    """
+
+
 def run_duckdb(x, k, threads, repeat):
     import duckdb
 
@@ -96,18 +112,8 @@ def run_duckdb(x, k, threads, repeat):
     con.register("cols", cols)
     con.execute("CREATE TABLE artists AS SELECT * FROM cols")
     con.unregister("cols")
-    dist = " + ".join(f"(a.x{j} - b.x{j}) * (a.x{j} - b.x{j})" for j in range(d))
-    # The original project's shape: cross join of the artist table with itself, a distance per
-    # pair, ROW_NUMBER per query ordered by distance, keep the top k.
-    sql = f"""
-        SELECT query, neighbour, distance FROM (
-            SELECT a.id AS query, b.id AS neighbour, {dist} AS distance,
-                   ROW_NUMBER() OVER (PARTITION BY a.id ORDER BY {dist}, b.id) AS rank
-            FROM artists a CROSS JOIN artists b
-            WHERE a.id <> b.id
-        ) WHERE rank <= {k}
-        ORDER BY query, distance, neighbour
-    """
+    sql = cross_join_top_k("artists", [f"x{j}" for j in range(d)], k,
+                           lambda a, b: f"({a} - {b}) * ({a} - {b})")
     times, rows = [], None
     for _ in range(repeat):
         start = time.perf_counter()

@@ -165,6 +165,16 @@ pub struct ServeArgs {
     /// Hosts a Kakao callbackUrl may point at, comma-separated [default: kakao.com].
     #[arg(long, env = "SOUNDALIKE_KAKAO_CALLBACK_HOSTS", value_delimiter = ',')]
     pub kakao_callback_hosts: Option<Vec<String>>,
+    /// `/api/v1/*` requests per second per client IP; 0 switches the limit off [default: 20].
+    #[arg(long, env = "SOUNDALIKE_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
+    /// Proxies in front (ALB, API Gateway, CloudFront) whose X-Forwarded-For entry names the
+    /// client: the N-th address from the right [default: 0, the header is ignored].
+    #[arg(long, env = "SOUNDALIKE_TRUSTED_PROXY_HOPS")]
+    pub trusted_proxy_hops: Option<usize>,
+    /// Open connections at most [default: the open-files limit less 256].
+    #[arg(long, env = "SOUNDALIKE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,7 +208,7 @@ pub struct PipelineRunArgs {
     /// Neighbours kept per artist [default: 10].
     #[arg(short, long, env = "SOUNDALIKE_K")]
     pub k: Option<usize>,
-    /// From this many artists on, approximate (IVF) instead of exact top-k [default: 1000000].
+    /// From this many artists on, approximate (IVF) instead of exact top-k [default: 20000].
     #[arg(long, env = "SOUNDALIKE_ANN_THRESHOLD")]
     pub ann_threshold: Option<usize>,
     /// Lake partition day, YYYY-MM-DD [default: today, UTC].
@@ -207,6 +217,13 @@ pub struct PipelineRunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Refuse to publish a catalog with fewer artists or tracks than this share of what is
+    /// served now (an empty input is always refused).
+    #[arg(long, env = "SOUNDALIKE_PUBLISH_MIN_SHARE", default_value_t = soundalike_pipeline::DEFAULT_MIN_SHARE)]
+    pub min_share: f64,
+    /// Publish even when the catalog shrank below --min-share.
+    #[arg(long)]
+    pub allow_shrink: bool,
 }
 
 #[derive(Debug, Args)]

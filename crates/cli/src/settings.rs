@@ -89,6 +89,7 @@ impl Settings {
                 }),
             tracks: global.tracks_store.clone().or(file.tracks_store.clone()),
         };
+        check_store_folder(&stores.store, &data_dir)?;
         Ok(Self {
             lake: global
                 .lake
@@ -126,6 +127,42 @@ impl Settings {
             None => self.data_dir.join("lake"),
         }
     }
+}
+
+/// An SQLite store's folder must exist, unless it is the data folder (made on first use): a
+/// mistyped `--store sqlite:///x/y.db` must not create folders anywhere.
+fn check_store_folder(url: &str, data_dir: &Path) -> anyhow::Result<()> {
+    let Some(path) = url
+        .strip_prefix("sqlite://")
+        .filter(|p| !p.is_empty() && !p.contains('?') && !p.starts_with(':'))
+    else {
+        return Ok(());
+    };
+    let Some(folder) = Path::new(path)
+        .parent()
+        .filter(|f| !f.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    if folder.is_dir() || same_folder(folder, data_dir) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the store's folder {} does not exist: create it, or choose another --store (only the data folder {} is created when missing)",
+        folder.display(),
+        data_dir.display()
+    )
+}
+
+/// Whether two paths name the same folder, compared as written after removing `.` parts (the
+/// data folder may not exist yet, so it cannot be canonicalised).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    fn parts(p: &Path) -> Vec<std::path::Component<'_>> {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    }
+    parts(a) == parts(b)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {

@@ -251,18 +251,20 @@ impl Catalog {
         self.sort();
     }
 
-    /// Put every table in canonical order.
+    /// Put every table in canonical order. Each table's sort key is unique in it, so an unstable
+    /// sort (no buffer, faster on large catalogs) gives the one order.
     pub fn sort(&mut self) {
-        self.artists.sort_by(|a, b| a.id.cmp(&b.id));
-        self.tracks.sort_by(|a, b| a.id.cmp(&b.id));
-        self.memberships
-            .sort_by(|a, b| (&a.playlist_id, &a.track_id).cmp(&(&b.playlist_id, &b.track_id)));
+        self.artists.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        self.tracks.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        self.memberships.sort_unstable_by(|a, b| {
+            (&a.playlist_id, &a.track_id).cmp(&(&b.playlist_id, &b.track_id))
+        });
         self.source_ids
-            .sort_by(|a, b| (&a.artist_id, &a.source).cmp(&(&b.artist_id, &b.source)));
-        self.genres.sort_by(|a, b| {
+            .sort_unstable_by(|a, b| (&a.artist_id, &a.source).cmp(&(&b.artist_id, &b.source)));
+        self.genres.sort_unstable_by(|a, b| {
             (&a.artist_id, &a.source, &a.genre).cmp(&(&b.artist_id, &b.source, &b.genre))
         });
-        self.related.sort_by(|a, b| {
+        self.related.sort_unstable_by(|a, b| {
             (&a.artist_id, &a.source, a.rank, &a.other_id).cmp(&(
                 &b.artist_id,
                 &b.source,

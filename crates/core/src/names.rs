@@ -15,6 +15,11 @@ use crate::ArtistId;
 /// Hangul. Case folding is Unicode lower-casing followed by NFKC again (lower-casing can produce
 /// sequences that NFKC composes).
 pub fn normalize_name(name: &str) -> String {
+    if name.is_ascii() {
+        // NFKC leaves ASCII as it is, and ASCII lower-cases to ASCII: the same key, without the
+        // Unicode tables (most names and titles are ASCII).
+        return collapse_whitespace(&name.to_ascii_lowercase());
+    }
     let folded: String = name
         .nfkc()
         .collect::<String>()
@@ -41,7 +46,14 @@ pub fn loose_key(name: &str) -> String {
 
 /// Collapse every run of Unicode whitespace to one space and trim both ends.
 pub fn collapse_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The stable id of an artist known only by name: `nm_` and 16 hex digits of the SHA-256 of the
@@ -73,6 +85,30 @@ mod tests {
         assert_eq!(normalize_name("\tThe   Beatles\n"), "the beatles");
         assert_eq!(normalize_name("아이유"), "아이유");
         assert_eq!(normalize_name("Beyoncé"), normalize_name("Beyonce\u{301}"));
+    }
+
+    #[test]
+    fn the_ascii_shortcut_gives_the_unicode_key() {
+        for name in [
+            "  AC/DC ",
+            "Guns N' Roses",
+            "MØ",
+            "tab\there",
+            "ALL CAPS\u{a0}X",
+            "",
+        ] {
+            let unicode: String = name
+                .nfkc()
+                .collect::<String>()
+                .to_lowercase()
+                .nfkc()
+                .collect();
+            assert_eq!(
+                normalize_name(name),
+                collapse_whitespace(&unicode),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]

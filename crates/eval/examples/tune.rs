@@ -18,7 +18,7 @@
 //!
 //! Takes about 3 m 40 s on a 2-core machine in release mode (after the build): ~0.7 s to load,
 //! ~210 s for the two-stage search (about 2,800 settings, ~70 ms each, plus a ~1 s
-//! eigendecomposition per distinct playlist transform), a few seconds for the final figures.
+//! truncated eigen-decomposition per distinct playlist transform and rank), a few seconds for the final figures.
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -34,6 +34,124 @@ pub enum PipelineError {
     /// A worker thread died.
     #[error("a pipeline stage panicked: {0}")]
     Panicked(String),
+    /// The input would replace good data with much less: nothing was written.
+    #[error("publish guard")]
+    Guard(#[from] GuardError),
+}
+
+/// Why a run stopped before writing anything: its input is empty or far smaller than what is
+/// served now. The lake and the store keep the last good data.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    /// No row of the input could be used.
+    #[error(
+        "{input} yielded no valid rows ({rows} read, {bad} bad{reasons}); nothing was published, the last good data stays served"
+    )]
+    NoValidRows {
+        /// The input.
+        input: String,
+        /// Rows read.
+        rows: u64,
+        /// Rows skipped.
+        bad: usize,
+        /// `: 3 field_count, 2 bad_number` or empty.
+        reasons: String,
+    },
+    /// The new catalog is smaller than the configured share of the last publish.
+    #[error(
+        "the new catalog has {artists} artists and {tracks} tracks, below {share:.0}% of what is served now ({last_artists} artists, {last_tracks} tracks); nothing was published, the last good data stays served (pass --allow-shrink to publish it anyway)"
+    )]
+    Shrunk {
+        /// Artists in the new catalog.
+        artists: usize,
+        /// Tracks in the new catalog.
+        tracks: usize,
+        /// The last publish's artists (the largest current mart's).
+        last_artists: i64,
+        /// Tracks the store holds.
+        last_tracks: i64,
+        /// The share required, in percent.
+        share: f64,
+    },
+}
+
+/// When a run may replace what is served.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Guard {
+    /// The new catalog must have at least this share of the last publish's artists and tracks
+    /// (0.5: half). An empty input is refused whatever the share.
+    pub min_share: f64,
+    /// Publish even when the catalog shrank past `min_share`.
+    pub allow_shrink: bool,
+}
+
+/// The share of the last publish a new catalog must reach by default.
+pub const DEFAULT_MIN_SHARE: f64 = 0.5;
+
+impl Default for Guard {
+    fn default() -> Self {
+        Self {
+            min_share: DEFAULT_MIN_SHARE,
+            allow_shrink: false,
+        }
+    }
+}
+
+impl Guard {
+    /// Check a catalog read from `report`'s input against what the store serves now.
+    async fn check(
+        &self,
+        catalog: &Catalog,
+        report: &ImportReport,
+        stores: &Locations,
+    ) -> Result<(), PipelineError> {
+        let with_artist = catalog
+            .tracks
+            .iter()
+            .filter(|t| t.artist_id.is_some())
+            .count();
+        if catalog.artists.is_empty() || with_artist == 0 {
+            let reasons = report
+                .bad_rows_by_kind()
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(GuardError::NoValidRows {
+                input: report.source.clone(),
+                rows: report.rows,
+                bad: report.bad_rows.len(),
+                reasons: if reasons.is_empty() {
+                    reasons
+                } else {
+                    format!(": {reasons}")
+                },
+            }
+            .into());
+        }
+        if self.allow_shrink {
+            return Ok(());
+        }
+        let store = soundalike_store::Store::open_url(&stores.store).await?;
+        let last_artists = store.marts().await?.iter().map(|m| m.artists).max();
+        let (_, last_tracks, _, _) = store.counts().await?;
+        store.close().await;
+        let Some(last_artists) = last_artists else {
+            return Ok(()); // nothing published yet
+        };
+        let below = |new: usize, last: i64| (new as f64) < self.min_share * last as f64;
+        if below(catalog.artists.len(), last_artists) || below(catalog.tracks.len(), last_tracks) {
+            return Err(GuardError::Shrunk {
+                artists: catalog.artists.len(),
+                tracks: catalog.tracks.len(),
+                last_artists,
+                last_tracks,
+                share: self.min_share * 100.0,
+            }
+            .into());
+        }
+        Ok(())
+    }
 }
 
 /// Where the pipeline reads from.
@@ -67,6 +185,8 @@ pub struct Options {
     pub partition: Partition,
     /// Draw progress on the terminal.
     pub progress: bool,
+    /// When the run may replace what is served.
+    pub guard: Guard,
 }
 
 /// One published mart.
@@ -194,6 +314,11 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
         })
         .await??;
         stages.done("import");
+        // Before the lake write: a refused input leaves the lake's partition as it was too.
+        options
+            .guard
+            .check(&imported.catalog, &imported.report, &options.stores)
+            .await?;
 
         stages.start("lake write");
         let (lake, partition) = (lake.clone(), options.partition);
@@ -213,6 +338,12 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     })
     .await??;
     stages.done("lake read");
+    if from_lake {
+        options
+            .guard
+            .check(&catalog, &import, &options.stores)
+            .await?;
+    }
 
     stages.start("profiles");
     let (catalog, profiles) = blocking(move || {

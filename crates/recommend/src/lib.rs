@@ -11,9 +11,9 @@
 #![deny(missing_docs)]
 
 use std::collections::HashMap;
-use std::sync::RwLock;
 
 use soundalike_core::names::loose_key;
+use soundalike_core::resolve::{Hit, MatchKind};
 use soundalike_core::{NameIndex, Resolution, spotify_track_url};
 use soundalike_store::{ArtistRow, Store, StoreError, Stores, TopTracks};
 
@@ -108,13 +108,19 @@ pub enum Answer {
 /// Other names of artists (Korean names, nicknames): `alias<TAB>catalog name` per line.
 const ALIASES: &str = include_str!("aliases.tsv");
 
-/// Loose key of each alias → the catalog name it stands for.
-fn aliases() -> HashMap<String, &'static str> {
+/// Every (alias, catalog name) pair of the alias table.
+pub fn alias_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
     ALIASES
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| l.split_once('\t'))
-        .map(|(alias, name)| (loose_key(alias), name.trim()))
+        .map(|(alias, name)| (alias, name.trim()))
+}
+
+/// Loose key of each alias → the catalog name it stands for.
+fn aliases() -> HashMap<String, &'static str> {
+    alias_pairs()
+        .map(|(alias, name)| (loose_key(alias), name))
         .collect()
 }
 
@@ -135,12 +141,37 @@ pub struct Recommender {
     /// (algorithm, version) of the marts loaded, sorted.
     versions: Vec<(String, i64)>,
     /// Forgiving resolutions already worked out, by query: the same typo or unknown name comes
-    /// again and again, and the typo search is the costliest part of an answer.
-    forgiven: RwLock<HashMap<String, Resolution>>,
+    /// again and again, and the typo search is the costliest part of an answer. Bounded by
+    /// bytes (user input is unbounded), least useful entries evicted first.
+    forgiven: quick_cache::sync::Cache<String, Resolution, ResolutionBytes>,
 }
 
-/// Forgiving resolutions remembered at most per snapshot (user input is unbounded).
-const FORGIVEN_MAX: usize = 16_384;
+/// Bytes of forgiving resolutions remembered per snapshot, keys included.
+pub const FORGIVEN_BYTES: u64 = 4 << 20;
+/// Longest query remembered, in bytes: longer ones are rare repeats, and are not kept.
+const FORGIVEN_QUERY_MAX: usize = 256;
+
+/// The memory a remembered resolution holds: its key, its suggestions, and the map's own
+/// per-entry overhead (estimated).
+#[derive(Clone)]
+struct ResolutionBytes;
+
+impl quick_cache::Weighter<String, Resolution> for ResolutionBytes {
+    fn weight(&self, query: &String, resolution: &Resolution) -> u64 {
+        let suggestions = match resolution {
+            Resolution::Found { .. } => 0,
+            Resolution::Unknown { suggestions } => suggestions.capacity(),
+        };
+        (query.capacity()
+            + suggestions * std::mem::size_of::<usize>()
+            + std::mem::size_of::<(String, Resolution)>()
+            + 16) as u64
+    }
+}
+
+fn resolution_cache() -> quick_cache::sync::Cache<String, Resolution, ResolutionBytes> {
+    quick_cache::sync::Cache::with_weighter(16_384, FORGIVEN_BYTES, ResolutionBytes)
+}
 
 impl Recommender {
     /// Load the snapshot from a store that also holds the top tracks.
@@ -153,10 +184,16 @@ impl Recommender {
     pub async fn load_from(stores: Stores) -> Result<Self, RecommendError> {
         let store = &stores.store;
         let artists = store.artists().await?;
+        let started = std::time::Instant::now();
         let index = NameIndex::new(
             artists
                 .iter()
                 .map(|a| (a.name.as_str(), a.track_count as f64)),
+        );
+        tracing::debug!(
+            names = index.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "name index built"
         );
         let by_id: HashMap<String, usize> = artists
             .iter()
@@ -196,7 +233,7 @@ impl Recommender {
             tracks,
             marts,
             versions,
-            forgiven: RwLock::default(),
+            forgiven: resolution_cache(),
         })
     }
 
@@ -230,9 +267,15 @@ impl Recommender {
     }
 
     fn unalias<'q>(&self, query: &'q str) -> &'q str {
+        // No alias is this long: spare the key of a long query.
+        if query.len() > FORGIVEN_QUERY_MAX {
+            return query;
+        }
         match self.aliases.get(&loose_key(query)) {
-            Some(name) => name,
-            None => query,
+            // A catalog artist of that very name comes before the alias (잔나비 in a catalog
+            // without JANNABI is still 잔나비).
+            Some(name) if self.index.find_exact(query).is_none() => name,
+            _ => query,
         }
     }
 
@@ -249,15 +292,41 @@ impl Recommender {
         if let Some(entry) = self.index.find_exact(query) {
             return Resolution::Found { entry, exact: true };
         }
-        if let Some(known) = self.forgiven.read().expect("forgiven lock").get(query) {
-            return known.clone();
+        if query.len() > FORGIVEN_QUERY_MAX {
+            return self.index.resolve(query, MAX_SUGGESTIONS);
+        }
+        if let Some(known) = self.forgiven.get(query) {
+            return known;
         }
         let resolution = self.index.resolve(query, MAX_SUGGESTIONS);
-        let mut forgiven = self.forgiven.write().expect("forgiven lock");
-        if forgiven.len() < FORGIVEN_MAX {
-            forgiven.insert(query.to_string(), resolution.clone());
-        }
+        self.forgiven.insert(query.to_string(), resolution.clone());
         resolution
+    }
+
+    /// Bytes the remembered forgiving resolutions hold now (at most [`FORGIVEN_BYTES`]).
+    pub fn remembered_bytes(&self) -> u64 {
+        self.forgiven.weight()
+    }
+
+    /// Up to `limit` artists for a search box, best first: an alias or an exact name, then names
+    /// starting with the query, names containing it, then names a few typos away.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        let unaliased = self.unalias(query);
+        let mut hits = self.index.search(unaliased, limit);
+        if unaliased != query
+            && let Some(entry) = self.index.find_exact(unaliased)
+        {
+            hits.retain(|h| h.entry != entry);
+            hits.insert(
+                0,
+                Hit {
+                    entry,
+                    kind: MatchKind::Exact,
+                },
+            );
+            hits.truncate(limit);
+        }
+        hits
     }
 
     /// Resolve `query` and answer with up to `k` similar artists from `algorithm`'s mart.

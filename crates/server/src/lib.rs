@@ -19,7 +19,9 @@
 pub mod lambda;
 pub mod live;
 mod metrics;
+mod openapi;
 mod routes;
+mod serve;
 mod state;
 pub mod wire;
 
@@ -30,25 +32,33 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use metrics::Metrics;
+pub use openapi::openapi_json;
 pub use routes::{ROUTES, router};
-pub use state::{AppState, KakaoSecurity, Secret, ServerConfig, warm_up, watch_store};
+pub use serve::{FILES_RESERVED, connection_cap};
+pub use state::{AppState, KakaoSecurity, Limits, Secret, ServerConfig, warm_up, watch_store};
 
 /// A bound, not yet serving, server.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     port: u16,
+    limits: Limits,
+    max_connections: usize,
 }
 
 impl Application {
-    /// Bind `addr` (port 0 picks a free port) and build the router.
+    /// Bind `addr` (port 0 picks a free port) and build the router. Raises the open-files soft
+    /// limit to the hard one; the connection cap sits below it ([`Limits::max_connections`]).
     pub async fn build(addr: SocketAddr, state: AppState) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let port = listener.local_addr()?.port();
+        let limits = state.config().limits.clone();
         Ok(Self {
             listener,
             router: router(state),
             port,
+            max_connections: connection_cap(limits.max_connections),
+            limits,
         })
     }
 
@@ -57,12 +67,22 @@ impl Application {
         self.port
     }
 
+    /// Connections served at once at most.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+
     /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(port = self.port, "serving");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        serve::serve(
+            self.listener,
+            self.router,
+            &self.limits,
+            self.max_connections,
+            shutdown_signal(),
+        )
+        .await
     }
 }
 
@@ -85,7 +105,6 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 /// Default time an answer may take before the Kakao endpoint gives up on it (Kakao waits 5 s).

@@ -48,9 +48,33 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// Methods counted under their own name; any other (made-up methods are unbounded) is `other`.
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The label of a route: one of the router's routes, else `other`.
+fn route_label(route: &str) -> &str {
+    if crate::routes::ROUTES.iter().any(|(_, path)| *path == route) {
+        route
+    } else {
+        "other"
+    }
+}
+
+fn method_label(method: &str) -> &str {
+    METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other")
+}
+
 impl Metrics {
-    /// Count one request.
+    /// Count one request. Labels come only from known routes and methods (anything else counts
+    /// as `other`), so the exposition stays the same size whatever clients send.
     pub fn observe(&self, route: &str, method: &str, status: u16, took: Duration) {
+        let (route, method) = (route_label(route), method_label(method));
         let seconds = took.as_secs_f64();
         let mut routes = self.routes.lock().expect("metrics lock");
         let stats = entry(&mut routes, route);
@@ -70,7 +94,8 @@ impl Metrics {
     /// Count what a reply was: a recommendation or an unknown-artist answer.
     pub fn replied(&self, body: &soundalike_chat::ReplyBody) {
         match body {
-            soundalike_chat::ReplyBody::Recommendation(_) => self.recommendation(),
+            soundalike_chat::ReplyBody::Recommendation(_)
+            | soundalike_chat::ReplyBody::Tracks(_) => self.recommendation(),
             soundalike_chat::ReplyBody::Unknown { .. } => self.unknown_artist(),
             _ => {}
         }
@@ -167,5 +192,29 @@ mod tests {
         ));
         assert!(text.contains("soundalike_recommendations_total 1"));
         assert!(text.contains("soundalike_unknown_artist_queries_total 0"));
+    }
+
+    #[test]
+    fn unknown_routes_and_methods_share_one_label() {
+        let m = Metrics::default();
+        m.observe("/healthz", "GET", 200, Duration::from_micros(300));
+        let before = m.render().len();
+        m.observe("/healthz", "GET", 200, Duration::from_micros(300));
+        for i in 0..1000 {
+            let method = format!("MADEUP{i}{}", "X".repeat(1000));
+            m.observe("/healthz", &method, 200, Duration::from_micros(300));
+            m.observe(
+                &format!("/no/such/{i}"),
+                "GET",
+                200,
+                Duration::from_micros(300),
+            );
+        }
+        let text = m.render();
+        assert!(!text.contains("MADEUP") && !text.contains("/no/such"));
+        assert!(text.contains(r#"route="/healthz",method="other",status="200"} 1000"#));
+        assert!(text.contains(r#"route="other",method="GET",status="200"} 1000"#));
+        // Two new series (healthz/other, other/GET) and one histogram; nothing per request.
+        assert!(text.len() < before + 2048, "{} -> {}", before, text.len());
     }
 }

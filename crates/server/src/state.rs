@@ -8,7 +8,7 @@ use soundalike_recommend::Recommender;
 use soundalike_store::{Locations, Stores};
 
 use crate::metrics::Metrics;
-use crate::routes::RenderedAnswers;
+use crate::routes::{ClientLimiter, RenderedAnswers};
 
 /// A secret value: compared in constant time, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -95,6 +95,8 @@ pub struct ServerConfig {
     pub answer_budget: Duration,
     /// Largest accepted body in bytes.
     pub body_limit: usize,
+    /// Time limits, connection and request caps.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
@@ -104,6 +106,47 @@ impl Default for ServerConfig {
             engine: EngineConfig::default(),
             answer_budget: crate::ANSWER_BUDGET,
             body_limit: crate::BODY_LIMIT,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What one client or connection may hold: no request can stall the server.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Time a connection may take to send a request's headers, counted from when the server
+    /// starts waiting for them: on a new connection, and again after each response (so it is
+    /// also the idle keep-alive timeout).
+    pub header_read: Duration,
+    /// Time a request body may take to arrive.
+    pub body_read: Duration,
+    /// Time a whole request may take (the Kakao answer budget and live lookups fit inside).
+    pub request: Duration,
+    /// Open connections at most; `None`: the open-files limit less a reserve
+    /// ([`crate::FILES_RESERVED`]). Past it, new connections wait in the listen backlog.
+    pub max_connections: Option<usize>,
+    /// Requests handled at once (health and metrics aside); past it, 503 at once.
+    pub max_in_flight: usize,
+    /// `/api/v1/*` requests per second per client (average); 0 switches the limit off.
+    pub per_client_per_second: u32,
+    /// Requests a client may send at once before its rate counts.
+    pub per_client_burst: u32,
+    /// Proxies in front of the server whose `X-Forwarded-For` entry is trusted (0: none; the
+    /// peer address is the client). See `routes::limits`.
+    pub trusted_proxy_hops: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(10),
+            request: Duration::from_secs(15),
+            max_connections: None,
+            max_in_flight: 512,
+            per_client_per_second: 20,
+            per_client_burst: 60,
+            trusted_proxy_hops: 0,
         }
     }
 }
@@ -114,6 +157,7 @@ struct Inner {
     // The engine and the Kakao answers rendered from its snapshot change together.
     engine: RwLock<Option<(Engine, Arc<RenderedAnswers>)>>,
     http: reqwest::Client,
+    clients: ClientLimiter,
 }
 
 /// State shared by every handler; cheap to clone.
@@ -127,20 +171,37 @@ impl AppState {
     pub fn new(config: ServerConfig) -> Self {
         // One TLS provider for the process; a second install (tests) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // The callback client: the URL comes from the request, so a redirect could lead it
+        // anywhere; it follows none, retries nothing (an answer is posted at most once), and
+        // each POST gets the time left before Kakao's deadline (`kakao::deliver`).
         let http = reqwest::Client::builder()
             .user_agent(concat!("soundalike/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
+            .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .build()
             .expect("an HTTP client with the ring TLS provider");
         let engine = RwLock::new(None);
+        let clients = ClientLimiter::new(
+            config.limits.per_client_per_second,
+            config.limits.per_client_burst,
+            config.limits.trusted_proxy_hops,
+        );
         Self {
             inner: Arc::new(Inner {
                 config,
                 metrics: Metrics::default(),
                 engine,
                 http,
+                clients,
             }),
         }
+    }
+
+    /// The per-client rate limiter.
+    pub(crate) fn clients(&self) -> &ClientLimiter {
+        &self.inner.clients
     }
 
     /// Settings.
@@ -148,7 +209,7 @@ impl AppState {
         &self.inner.config
     }
 
-    /// The outgoing HTTP client (Kakao callbacks).
+    /// The outgoing HTTP client (Kakao callbacks): no redirects, no retries.
     pub fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }

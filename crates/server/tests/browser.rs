@@ -175,6 +175,7 @@ async fn a_person_types_an_artist_and_sees_similar_artist_cards() {
         strategy: Default::default(),
         partition: soundalike_lake::Partition::today(),
         progress: false,
+        guard: Default::default(),
     };
     let state = AppState::new(ServerConfig::default());
     warm_up(state.clone(), options.stores.clone(), Some(options))

@@ -84,6 +84,7 @@ fn l2_embedding(data: &[f32], d: usize) -> Embedding {
         queries: Matrix::new(queries, d + 1),
         candidates: Some(Matrix::new(candidates, d + 1)),
         valid: vec![true; n],
+        sparse: None,
     }
 }
 

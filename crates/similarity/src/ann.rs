@@ -4,17 +4,13 @@
 //! blocked multiply of the exact kernel, so a cluster's rows are read once per search.
 //!
 //! Why IVF and not a graph (HNSW): at N = 1M the graph walk is one random memory access per
-//! distance, and on our machines that made an HNSW built here (kept in the git history,
-//! measured in `bench/similarity/README.md`) only about 2× faster than the exact kernel at
-//! recall 0.96, after an 11-minute build; IVF builds in seconds and streams contiguous rows.
-//! The price: on structureless data (isotropic Gaussian, d = 64) a partition needs a large share
-//! of its lists for high recall (38% for 0.95 at N = 1M: 2.3× the exact kernel's queries/s
-//! scanned in f32; with the 8-bit first pass 5.5–6.5× on an Intel CPU with AVX-512 VNNI,
-//! 9.2–10.8× on AMD Zen 4 (7.4× before its pre-test was folded into the accumulators, the
-//! shortlist cut from 40 to 24, the cut's samples stored side by side and the shortlist kept
-//! lazily), 3.2× on AVX2, 13–14× one-threaded on an Intel CPU with AMX), though a graph
-//! measured worse still there (0.92 at 0.4× the exact kernel, N = 200k); real embeddings are
-//! clustered (recall 0.999 on the bundled catalog).
+//! distance, and an HNSW built here ran only about 2× faster than the exact kernel at recall
+//! 0.96, after an 11-minute build; IVF builds in seconds and streams contiguous rows. The price:
+//! on structureless data (isotropic Gaussian, d = 64) a partition needs a large share of its
+//! lists for high recall (38% for 0.95 at N = 1M), which is why the scan scores 8-bit codes
+//! first (`quant`) and rescores a short list exactly; a graph measured worse still on
+//! that data. Real embeddings are clustered (recall 0.999 on the bundled catalog). Current
+//! speed per CPU: `bench/similarity/README.md`; what was tried: `docs/experiments/ann.md`.
 //!
 //! [`Ivf`] indexes rows under a [`Space`]; [`top_k_all`] runs it over an [`Embedding`] and
 //! rescores the hits exactly with [`Embedding::score`]. [`Strategy`] picks exact or approximate
@@ -376,6 +372,20 @@ impl Ivf {
             let rows = &self.rows.as_slice()[from * dim..to * dim];
             let ids = &self.ids[from..to];
             let mut scores = Vec::new();
+            // L1: the cluster's rows transposed once (a run of values per column), so a query's
+            // distances to the whole cluster are passes of independent lanes.
+            let transposed = match metric {
+                Metric::L1 { .. } => {
+                    let mut t = vec![0f32; rows.len()];
+                    for (j, row) in rows.chunks(dim).enumerate() {
+                        for (d, &x) in row.iter().enumerate() {
+                            t[d * ids.len() + j] = x;
+                        }
+                    }
+                    t
+                }
+                Metric::Dot => Vec::new(),
+            };
             for chunk in members.chunks(kernel::QUERY_BLOCK) {
                 scores.resize(chunk.len() * ids.len(), 0.0);
                 match metric {
@@ -384,11 +394,15 @@ impl Ivf {
                         kernel::multiply_transposed(block.as_slice(), rows, dim, &mut scores)
                     }
                     Metric::L1 { .. } => {
-                        for (out, &q) in scores.chunks_mut(ids.len()).zip(chunk) {
-                            let q = kernel_queries.row(q);
-                            for (o, r) in out.iter_mut().zip(rows.chunks(dim)) {
-                                *o = -q.iter().zip(r).map(|(x, y)| (x - y).abs()).sum::<f32>();
+                        let n = ids.len();
+                        for (out, &q) in scores.chunks_mut(n).zip(chunk) {
+                            out.fill(0.0);
+                            for (d, &x) in kernel_queries.row(q).iter().enumerate() {
+                                for (o, y) in out.iter_mut().zip(&transposed[d * n..(d + 1) * n]) {
+                                    *o += (x - y).abs();
+                                }
                             }
+                            out.iter_mut().for_each(|o| *o = -*o);
                         }
                     }
                 }
@@ -737,6 +751,17 @@ pub fn top_k_all(embedding: &Embedding, k: usize, params: &Params) -> Vec<Vec<Ne
     );
     let queries = gather(&embedding.queries, ids.iter().copied());
     let found = index.search_many(&queries, k, params.probes, &|q| Some(q));
+    if let Some(sparse) = &embedding.sparse {
+        // The dense part's approximate lists, completed with every row sharing a sparse column
+        // and scored in full.
+        let mut merged = sparse.merge(embedding, &ids, &ids, found, k).into_iter();
+        return (0..n)
+            .map(|i| match embedding.valid[i] {
+                true => merged.next().expect("one list per valid row"),
+                false => Vec::new(),
+            })
+            .collect();
+    }
     let mut found = found.into_iter();
     (0..n)
         .map(|i| {
@@ -799,9 +824,13 @@ impl Default for Strategy {
     }
 }
 
-/// Default [`Strategy::threshold`]: where the exact kernel's quadratic time starts to hurt
-/// (several minutes at N = 1M on 2 cores).
-pub const DEFAULT_THRESHOLD: usize = 1_000_000;
+/// Default [`Strategy::threshold`]: from 20,000 rows on, the index. On `hybrid`'s vectors of the
+/// 4× bundled catalog (42,742 rows, 424 dense columns plus the sparse playlist columns) the
+/// index found every exact neighbour (recall@10 1.0000) in about a seventh of the exact
+/// kernel's time; below 20k rows the exact kernel stays (the bundled catalog's lists are exact,
+/// at most a second or so of work). `seed`'s 6-column L1 rows cost about the same either way
+/// at 4× and grow quadratically exact beyond (`bench/scale/README.md`).
+pub const DEFAULT_THRESHOLD: usize = 20_000;
 
 /// Which way [`Strategy::top_k_all`] went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -891,6 +920,7 @@ mod tests {
             queries: Matrix::new(queries, dim),
             candidates: Some(Matrix::new(candidates, dim)),
             valid,
+            sparse: None,
         };
         let r = recall_against_exact(&embedding, 10, &SMALL);
         eprintln!("dot recall@10 {r:.4}"); // 0.906 measured
@@ -924,6 +954,7 @@ mod tests {
             queries: l2_as_dot(&rows, true),
             candidates: Some(l2_as_dot(&rows, false)),
             valid: vec![true; n],
+            sparse: None,
         };
         for (space, embedding) in [("dot", dot), ("l2", l2)] {
             let float = recall_against_exact(&embedding, 10, &SMALL);

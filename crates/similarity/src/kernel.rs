@@ -7,6 +7,8 @@
 
 use rayon::prelude::*;
 
+use crate::sparse::{Postings, Shared, SparseEntry, SparseRows};
+
 /// Queries per block (rows of one multiply). Tuned with `bench/similarity` (2 threads,
 /// d = 16 and 64): 256 × 256 beat the former 64 × 2048 by about 1.8× at d = 16.
 pub const QUERY_BLOCK: usize = 256;
@@ -96,6 +98,20 @@ pub struct Embedding {
     pub candidates: Option<Matrix>,
     /// False for artists without a vector: they get no neighbours and are nobody's neighbour.
     pub valid: Vec<bool>,
+    /// Sparse non-negative columns whose inner product adds to a `Dot` score (one row per
+    /// artist; see [`crate::sparse`]); `None`: dense rows only.
+    pub sparse: Option<SparseRows>,
+}
+
+/// One artist's vectors, as [`Embedding::push`] appends them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vectors {
+    /// Query-side dense row.
+    pub query: Vec<f32>,
+    /// Candidate-side dense row (equal to `query` for a symmetric embedding).
+    pub candidate: Vec<f32>,
+    /// Sparse entries, sorted by column (empty for an embedding without a sparse part).
+    pub sparse: Vec<SparseEntry>,
 }
 
 impl Embedding {
@@ -107,12 +123,14 @@ impl Embedding {
             queries: matrix,
             candidates: None,
             valid,
+            sparse: None,
         }
     }
 
     /// Append an artist (for [`crate::incremental::insert`]): its query-side and candidate-side
-    /// rows (the same slice for a symmetric embedding).
-    pub fn push(&mut self, query: &[f32], candidate: &[f32], valid: bool) {
+    /// rows (the same for a symmetric embedding) and its sparse entries.
+    pub fn push(&mut self, vectors: &Vectors, valid: bool) {
+        let (query, candidate) = (&vectors.query, &vectors.candidate);
         match &mut self.candidates {
             Some(c) => c.push_row(candidate),
             None if query == candidate => {}
@@ -121,6 +139,13 @@ impl Embedding {
                 c.push_row(candidate);
                 self.candidates = Some(c);
             }
+        }
+        match &mut self.sparse {
+            Some(sparse) => sparse.push(&vectors.sparse),
+            None => assert!(
+                vectors.sparse.is_empty(),
+                "sparse entries for an embedding without a sparse part"
+            ),
         }
         self.queries.push_row(query);
         self.valid.push(valid);
@@ -133,17 +158,62 @@ impl Embedding {
 
     /// Score of one pair, the slow and obvious way (for tests and single lookups).
     pub fn score(&self, query: usize, candidate: usize) -> f32 {
-        score_rows(
+        let dense = score_rows(
             self.metric,
             self.queries.row(query),
             self.candidate_matrix().row(candidate),
-        )
+        );
+        match &self.sparse {
+            Some(sparse) => dense + sparse.dot(query, candidate),
+            None => dense,
+        }
     }
 }
 
 /// Inner product in 16 independent lanes, so the compiler vectorises it (a plain `sum` must add
-/// in order, one dependent add per element).
+/// in order, one dependent add per element). Compiled a second time for AVX-512 and AVX2, taken
+/// after a run-time check: the lanes add in the same order on every path (no fused multiply-add:
+/// the compiler never contracts), so every path gives the same bits.
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::OnceLock;
+        static WIDE: OnceLock<u8> = OnceLock::new();
+        let wide = *WIDE.get_or_init(|| {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                2
+            } else if std::arch::is_x86_feature_detected!("avx2") {
+                1
+            } else {
+                0
+            }
+        });
+        // SAFETY: each function only needs the CPU features it was compiled for, checked above;
+        // their bodies are safe code.
+        #[allow(unsafe_code)]
+        match wide {
+            2 => return unsafe { dot_avx512(a, b) },
+            1 => return unsafe { dot_avx2(a, b) },
+            _ => {}
+        }
+    }
+    dot_lanes(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn dot_avx512(a: &[f32], b: &[f32]) -> f32 {
+    dot_lanes(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    dot_lanes(a, b)
+}
+
+#[inline(always)]
+fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     const LANES: usize = 16;
     let n = a.len().min(b.len());
     let mut acc = [0f32; LANES];
@@ -160,7 +230,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 fn score_rows(metric: Metric, q: &[f32], c: &[f32]) -> f32 {
     match metric {
-        Metric::Dot => q.iter().zip(c).map(|(a, b)| a * b).sum(),
+        Metric::Dot => dot(q, c),
         Metric::L1 { max_distance } => {
             1.0 - q.iter().zip(c).map(|(a, b)| (a - b).abs()).sum::<f32>() / max_distance
         }
@@ -314,22 +384,13 @@ pub fn top_k_among(
     let q = embedding.queries.gather(&q_rows);
     let c = embedding.candidate_matrix().gather(&c_rows);
     let results: Vec<Vec<Neighbour>> = match embedding.metric {
-        Metric::Dot => dot_top_k(&q, &q_rows, &c, &c_rows, k),
-        Metric::L1 { max_distance } => q_rows
-            .par_iter()
-            .enumerate()
-            .map(|(qi, &q_id)| {
-                let mut top = TopK::new(k);
-                let row = q.row(qi);
-                for (ci, &c_id) in c_rows.iter().enumerate() {
-                    if c_id != q_id {
-                        let d: f32 = row.iter().zip(c.row(ci)).map(|(a, b)| (a - b).abs()).sum();
-                        top.push(c_id as u32, 1.0 - d / max_distance);
-                    }
-                }
-                top.items
-            })
-            .collect(),
+        Metric::Dot => {
+            // A sparse part is added to each block's scores before they are folded.
+            let postings = embedding.sparse.as_ref().map(|s| (s, s.postings(&c_rows)));
+            let sparse = postings.as_ref().map(|(s, p)| (*s, p));
+            dot_top_k(&q, &q_rows, &c, &c_rows, k, sparse)
+        }
+        Metric::L1 { max_distance } => l1_top_k(&q, &q_rows, &c, &c_rows, k, max_distance),
     };
     let mut by_query = results.into_iter();
     queries
@@ -360,28 +421,79 @@ pub fn top_k_between(
     match metric {
         Metric::Dot => {
             let q_ids = vec![usize::MAX; queries.rows()];
-            dot_top_k(queries, &q_ids, candidates, &c_ids, k)
+            dot_top_k(queries, &q_ids, candidates, &c_ids, k, None)
         }
-        Metric::L1 { .. } => (0..queries.rows())
-            .into_par_iter()
-            .map(|qi| {
-                let mut top = TopK::new(k);
-                let row = queries.row(qi);
-                for ci in 0..candidates.rows() {
-                    top.push(ci as u32, score_rows(metric, row, candidates.row(ci)));
-                }
-                top.items
-            })
-            .collect(),
+        Metric::L1 { max_distance } => {
+            let q_ids = vec![usize::MAX; queries.rows()];
+            l1_top_k(queries, &q_ids, candidates, &c_ids, k, max_distance)
+        }
     }
 }
 
+/// The L1 path: candidates transposed block by block (one run of [`CANDIDATE_BLOCK`] values per
+/// column), so a query's distances to a whole block are a few passes of independent lanes the
+/// compiler vectorises, folded into its top-k like the dot path's. Distances add column by
+/// column, in the order [`Embedding::score`] adds them.
+fn l1_top_k(
+    q: &Matrix,
+    q_ids: &[usize],
+    c: &Matrix,
+    c_ids: &[usize],
+    k: usize,
+    max_distance: f32,
+) -> Vec<Vec<Neighbour>> {
+    let dim = c.dim;
+    let blocks: Vec<Vec<f32>> = c
+        .data
+        .chunks(CANDIDATE_BLOCK * dim)
+        .map(|block| {
+            let cols = block.len() / dim;
+            let mut t = vec![0f32; block.len()];
+            for (j, row) in block.chunks(dim).enumerate() {
+                for (d, &x) in row.iter().enumerate() {
+                    t[d * cols + j] = x;
+                }
+            }
+            t
+        })
+        .collect();
+    (0..q.rows())
+        .into_par_iter()
+        .map_init(
+            || vec![0f32; CANDIDATE_BLOCK],
+            |scores, qi| {
+                let row = q.row(qi);
+                let mut top = TopK::new(k);
+                for (b, t) in blocks.iter().enumerate() {
+                    let cols = t.len() / dim;
+                    let out = &mut scores[..cols];
+                    out.fill(0.0);
+                    for (d, &x) in row.iter().enumerate() {
+                        for (o, y) in out.iter_mut().zip(&t[d * cols..(d + 1) * cols]) {
+                            *o += (x - y).abs();
+                        }
+                    }
+                    for o in out.iter_mut() {
+                        *o = 1.0 - *o / max_distance;
+                    }
+                    let first = b * CANDIDATE_BLOCK;
+                    top.fold_row(out, &c_ids[first..first + cols], q_ids[qi]);
+                }
+                top.items
+            },
+        )
+        .collect()
+}
+
+/// `sparse`: the embedding's sparse rows and their postings over the candidates (`c_ids`), whose
+/// shared-column values are added to each block's scores (`q_ids` are then row indices).
 fn dot_top_k(
     q: &Matrix,
     q_ids: &[usize],
     c: &Matrix,
     c_ids: &[usize],
     k: usize,
+    sparse: Option<(&SparseRows, &Postings)>,
 ) -> Vec<Vec<Neighbour>> {
     let dim = q.dim;
     q.data
@@ -392,10 +504,31 @@ fn dot_top_k(
             let first = block * QUERY_BLOCK;
             let mut tops: Vec<TopK> = (0..rows).map(|_| TopK::new(k)).collect();
             let mut scores = vec![0f32; rows * CANDIDATE_BLOCK];
+            // Per query, the candidates sharing a sparse column (positions ascending) and how
+            // far the blocks have consumed them.
+            let mut shared: Vec<(Vec<(u32, f32)>, usize)> = Vec::new();
+            if let Some((rows_sparse, postings)) = sparse {
+                let mut scratch = Shared::default();
+                for r in 0..rows {
+                    rows_sparse.shared(q_ids[first + r], postings, &mut scratch);
+                    shared.push((std::mem::take(&mut scratch.out), 0));
+                }
+            }
             for (c_block_no, c_block) in c.data.chunks(CANDIDATE_BLOCK * dim).enumerate() {
                 let cols = c_block.len() / dim;
                 let c_first = c_block_no * CANDIDATE_BLOCK;
                 multiply_transposed(q_block, c_block, dim, &mut scores[..rows * cols]);
+                for (r, (list, at)) in shared.iter_mut().enumerate() {
+                    let row = &mut scores[r * cols..(r + 1) * cols];
+                    while let Some(&(position, value)) = list.get(*at) {
+                        let j = position as usize - c_first;
+                        if j >= cols {
+                            break;
+                        }
+                        row[j] += value;
+                        *at += 1;
+                    }
+                }
                 let ids = &c_ids[c_first..c_first + cols];
                 for (r, top) in tops.iter_mut().enumerate() {
                     top.fold_row(&scores[r * cols..(r + 1) * cols], ids, q_ids[first + r]);
@@ -477,6 +610,19 @@ mod tests {
             let selected = TopK::best_of(k, items.clone());
             assert_eq!(selected.items, pushed.items, "k {k}");
             assert_eq!(selected.threshold(), pushed.threshold(), "k {k}");
+        }
+    }
+
+    #[test]
+    fn dot_gives_the_same_bits_on_every_path() {
+        let m = random_matrix(2, 437, 5);
+        for len in [0, 1, 16, 17, 100, 437] {
+            let (a, b) = (&m.row(0)[..len], &m.row(1)[..len]);
+            assert_eq!(
+                dot(a, b).to_bits(),
+                dot_lanes(a, b).to_bits(),
+                "length {len}"
+            );
         }
     }
 

@@ -27,8 +27,9 @@ pub mod profile;
 mod quant;
 pub mod related;
 pub mod seed;
+pub mod sparse;
 
-pub use kernel::{Embedding, Metric, Neighbour};
+pub use kernel::{Embedding, Metric, Neighbour, Vectors};
 pub use profile::Profiles;
 
 /// A similarity algorithm, selectable by name.

@@ -1,6 +1,8 @@
 //! Per-artist profiles: everything the algorithms know about an artist, aggregated once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
 
 use soundalike_core::names::normalize_name;
 use soundalike_core::{Catalog, FEATURE_NAMES};
@@ -78,15 +80,45 @@ impl Moments {
     }
 }
 
+/// Ids for distinct values: their positions in sorted order (hashing each value once, then
+/// sorting only the distinct ones).
 fn dictionary<'a>(values: impl Iterator<Item = &'a str>) -> HashMap<&'a str, u32> {
-    let mut names: Vec<&str> = values.collect();
+    let distinct: HashSet<&str> = values.collect();
+    let mut names: Vec<&str> = distinct.into_iter().collect();
     names.sort_unstable();
-    names.dedup();
     names
         .into_iter()
         .enumerate()
         .map(|(i, n)| (n, i as u32))
         .collect()
+}
+
+/// `counts` (dimension, count) summed per dimension, sorted by dimension.
+fn summed(mut counts: Vec<(u32, f32)>) -> Sparse {
+    counts.sort_unstable_by_key(|(d, _)| *d);
+    let mut out: Sparse = Vec::with_capacity(counts.len());
+    for (d, c) in counts {
+        match out.last_mut() {
+            Some((last, total)) if *last == d => *total += c,
+            _ => out.push((d, c)),
+        }
+    }
+    out
+}
+
+/// One artist's aggregates, computed independently of the others.
+struct ArtistAggregate {
+    tracks: u32,
+    means: [Option<f32>; N_FEATURES],
+    stds: [Option<f32>; N_FEATURES],
+    popularity: Option<f32>,
+    mean_year: Option<f32>,
+    albums: u32,
+    max_popularity: Option<f32>,
+    first_year: Option<f32>,
+    playlists: Sparse,
+    genres: Sparse,
+    subgenres: Sparse,
 }
 
 /// Names credited in a track title: the text after "feat.", "ft.", "featuring" or "with" at the
@@ -150,30 +182,49 @@ impl Profiles {
         self.track_counts.is_empty()
     }
 
-    /// Aggregate a catalog.
+    /// Aggregate a catalog. Artists are aggregated in parallel, each on its own; the result does
+    /// not depend on the thread count.
     pub fn build(catalog: &Catalog) -> Self {
         let n = catalog.artists.len();
         let by_artist = catalog.tracks_by_artist();
-        let playlists = dictionary(catalog.memberships.iter().map(|m| m.playlist_id.as_str()));
-        let genres = dictionary(
-            catalog
-                .memberships
-                .iter()
-                .filter_map(|m| m.genre.as_deref()),
-        );
-        let subgenres = dictionary(
-            catalog
-                .memberships
-                .iter()
-                .filter_map(|m| m.subgenre.as_deref()),
-        );
-        let mut memberships_of: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, m) in catalog.memberships.iter().enumerate() {
-            memberships_of
-                .entry(m.track_id.as_str())
-                .or_default()
-                .push(i);
+        let memberships = &catalog.memberships;
+        let playlists = dictionary(memberships.iter().map(|m| m.playlist_id.as_str()));
+        let genres = dictionary(memberships.iter().filter_map(|m| m.genre.as_deref()));
+        let subgenres = dictionary(memberships.iter().filter_map(|m| m.subgenre.as_deref()));
+        // Each track's memberships as (playlist, genre, subgenre) ids, CSR by track index.
+        let track_index: HashMap<&str, u32> = catalog
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i as u32))
+            .collect();
+        const NONE: u32 = u32::MAX;
+        let mut keyed: Vec<(u32, [u32; 3])> = Vec::with_capacity(memberships.len());
+        let mut previous: Option<(&str, u32)> = None;
+        for m in memberships {
+            let Some(&t) = track_index.get(m.track_id.as_str()) else {
+                continue;
+            };
+            // Memberships come sorted by playlist: one dictionary lookup per playlist run.
+            let playlist = match previous {
+                Some((id, p)) if id == m.playlist_id => p,
+                _ => playlists[m.playlist_id.as_str()],
+            };
+            previous = Some((m.playlist_id.as_str(), playlist));
+            let genre = m.genre.as_deref().map_or(NONE, |g| genres[g]);
+            let subgenre = m.subgenre.as_deref().map_or(NONE, |g| subgenres[g]);
+            keyed.push((t, [playlist, genre, subgenre]));
         }
+        // Stable: a track's memberships keep catalog order.
+        keyed.sort_by_key(|(t, _)| *t);
+        let mut starts = vec![0usize; catalog.tracks.len() + 1];
+        for (t, _) in &keyed {
+            starts[*t as usize + 1] += 1;
+        }
+        for t in 0..catalog.tracks.len() {
+            starts[t + 1] += starts[t];
+        }
+        let labels: Vec<[u32; 3]> = keyed.into_iter().map(|(_, l)| l).collect();
 
         let mut track_min = [f32::INFINITY; N_FEATURES];
         let mut track_max = [f32::NEG_INFINITY; N_FEATURES];
@@ -192,20 +243,30 @@ impl Profiles {
             .enumerate()
             .map(|(i, a)| (a.normalized_name.as_str(), i))
             .collect();
+        // Title parsing (Unicode normalisation per title) in parallel; the counting after it
+        // adds whole numbers, so its order does not matter.
+        let by_name = &by_name;
+        let named: Vec<(usize, Vec<usize>)> = by_artist
+            .par_iter()
+            .enumerate()
+            .take(n)
+            .flat_map_iter(|(a, tracks)| {
+                tracks.iter().filter_map(move |&t| {
+                    let title = catalog.tracks[t].name.as_deref()?;
+                    let others: Vec<usize> = credited_names(title)
+                        .iter()
+                        .filter_map(|name| by_name.get(name.as_str()).copied())
+                        .filter(|&b| b != a)
+                        .collect();
+                    (!others.is_empty()).then_some((a, others))
+                })
+            })
+            .collect();
         let mut credits: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n];
-        for (a, tracks) in by_artist.iter().enumerate().take(n) {
-            for &t in tracks {
-                let Some(title) = catalog.tracks[t].name.as_deref() else {
-                    continue;
-                };
-                for name in credited_names(title) {
-                    if let Some(&b) = by_name.get(name.as_str())
-                        && b != a
-                    {
-                        *credits[a].entry(b as u32).or_default() += 1.0;
-                        *credits[b].entry(a as u32).or_default() += 1.0;
-                    }
-                }
+        for (a, others) in named {
+            for b in others {
+                *credits[a].entry(b as u32).or_default() += 1.0;
+                *credits[b].entry(a as u32).or_default() += 1.0;
             }
         }
 
@@ -219,6 +280,63 @@ impl Profiles {
             }
         }
 
+        let aggregates: Vec<ArtistAggregate> = by_artist
+            .par_iter()
+            .take(n)
+            .map(|tracks| {
+                let mut moments: [Moments; N_FEATURES] = Default::default();
+                let mut popularity = Moments::default();
+                let mut year = Moments::default();
+                let (mut pl, mut ge, mut sg) = (Vec::new(), Vec::new(), Vec::new());
+                let mut albums: Vec<&str> = Vec::new();
+                let mut max_pop: Option<f32> = None;
+                let mut first_year: Option<f32> = None;
+                for &t in tracks {
+                    let track = &catalog.tracks[t];
+                    for (k, v) in track.features.continuous().into_iter().enumerate() {
+                        if let Some(v) = v {
+                            moments[k].push(f64::from(v));
+                        }
+                    }
+                    if let Some(pop) = track.popularity {
+                        popularity.push(f64::from(pop));
+                        max_pop = Some(max_pop.unwrap_or(0.0).max(f32::from(pop)));
+                    }
+                    if let Some(y) = track.release_year() {
+                        year.push(f64::from(y));
+                        first_year = Some(first_year.unwrap_or(f32::INFINITY).min(f32::from(y)));
+                    }
+                    if let Some(album) = track.album_id.as_deref() {
+                        albums.push(album);
+                    }
+                    for &[playlist, genre, subgenre] in &labels[starts[t]..starts[t + 1]] {
+                        pl.push((playlist, 1.0));
+                        if genre != NONE {
+                            ge.push((genre, 1.0));
+                        }
+                        if subgenre != NONE {
+                            sg.push((subgenre, 1.0));
+                        }
+                    }
+                }
+                albums.sort_unstable();
+                albums.dedup();
+                ArtistAggregate {
+                    tracks: tracks.len() as u32,
+                    means: std::array::from_fn(|k| moments[k].mean()),
+                    stds: std::array::from_fn(|k| moments[k].std()),
+                    popularity: popularity.mean(),
+                    mean_year: year.mean(),
+                    albums: albums.len() as u32,
+                    max_popularity: max_pop,
+                    first_year,
+                    playlists: summed(pl),
+                    genres: summed(ge),
+                    subgenres: summed(sg),
+                }
+            })
+            .collect();
+
         let mut p = Profiles {
             track_min,
             track_max,
@@ -230,60 +348,18 @@ impl Profiles {
         };
         p.credits = credits.into_iter().map(to_sparse).collect();
         p.tags = tags.into_iter().map(to_sparse).collect();
-        for tracks in by_artist.iter().take(n) {
-            let mut moments: [Moments; N_FEATURES] = Default::default();
-            let mut popularity = Moments::default();
-            let mut year = Moments::default();
-            let mut pl: HashMap<u32, f32> = HashMap::new();
-            let mut ge: HashMap<u32, f32> = HashMap::new();
-            let mut sg: HashMap<u32, f32> = HashMap::new();
-            let mut albums: Vec<&str> = Vec::new();
-            let mut max_pop: Option<f32> = None;
-            let mut first_year: Option<f32> = None;
-            for &t in tracks {
-                let track = &catalog.tracks[t];
-                for (k, v) in track.features.continuous().into_iter().enumerate() {
-                    if let Some(v) = v {
-                        moments[k].push(f64::from(v));
-                    }
-                }
-                if let Some(pop) = track.popularity {
-                    popularity.push(f64::from(pop));
-                    max_pop = Some(max_pop.unwrap_or(0.0).max(f32::from(pop)));
-                }
-                if let Some(y) = track.release_year() {
-                    year.push(f64::from(y));
-                    first_year = Some(first_year.unwrap_or(f32::INFINITY).min(f32::from(y)));
-                }
-                if let Some(album) = track.album_id.as_deref() {
-                    albums.push(album);
-                }
-                for &m in memberships_of.get(track.id.as_str()).into_iter().flatten() {
-                    let m = &catalog.memberships[m];
-                    *pl.entry(playlists[m.playlist_id.as_str()]).or_default() += 1.0;
-                    if let Some(g) = m.genre.as_deref() {
-                        *ge.entry(genres[g]).or_default() += 1.0;
-                    }
-                    if let Some(s) = m.subgenre.as_deref() {
-                        *sg.entry(subgenres[s]).or_default() += 1.0;
-                    }
-                }
-            }
-            p.track_counts.push(tracks.len() as u32);
-            p.feature_means
-                .push(std::array::from_fn(|k| moments[k].mean()));
-            p.feature_stds
-                .push(std::array::from_fn(|k| moments[k].std()));
-            p.popularity.push(popularity.mean());
-            p.mean_year.push(year.mean());
-            albums.sort_unstable();
-            albums.dedup();
-            p.album_counts.push(albums.len() as u32);
-            p.max_popularity.push(max_pop);
-            p.first_year.push(first_year);
-            p.playlists.push(to_sparse(pl));
-            p.genres.push(to_sparse(ge));
-            p.subgenres.push(to_sparse(sg));
+        for a in aggregates {
+            p.track_counts.push(a.tracks);
+            p.feature_means.push(a.means);
+            p.feature_stds.push(a.stds);
+            p.popularity.push(a.popularity);
+            p.mean_year.push(a.mean_year);
+            p.album_counts.push(a.albums);
+            p.max_popularity.push(a.max_popularity);
+            p.first_year.push(a.first_year);
+            p.playlists.push(a.playlists);
+            p.genres.push(a.genres);
+            p.subgenres.push(a.subgenres);
         }
         p
     }

@@ -266,8 +266,8 @@ impl RowCodes {
 
 /// True when, on this CPU, the 8-bit pass plus the exact rescoring of its hits is faster than
 /// scoring rows of `dim` columns in f32: always with AMX or AVX-512 VNNI; with AVX2 from 32
-/// columns (N = 1M, AMD EPYC Zen 3, best of 6 or 9 searches alternating with the f32 scan:
-/// 0.90× its queries/s at d = 16, 1.27× at 32, 1.58× at 64); never with the portable loops.
+/// columns (below that the f32 scan was faster; `bench/similarity/log/2026-12-01-8bit-avx2.md`);
+/// never with the portable loops.
 pub(crate) fn pays_off(dim: usize) -> bool {
     match Path::for_dim(dim) {
         Path::Amx | Path::Vnni => true,
@@ -291,9 +291,8 @@ enum Path {
 
 impl Path {
     /// The path for rows of `dim` columns: the fastest this CPU runs, but AMX only from 32
-    /// columns, as its tiles take 64 at a time (N = 1M, one thread, best of 3 × 3 searches: at
-    /// d = 16, probes 48, AMX took 1.36 s against VNNI's 1.00 s; at d = 32, probes 192, 0.99 s
-    /// against 1.19 s; at d = 64, probes 384, 1.54 s against 2.69 s).
+    /// columns, as its tiles take 64 at a time (at d = 16 VNNI was faster;
+    /// `bench/similarity/log/2026-12-01-8bit-amx.md`).
     fn for_dim(dim: usize) -> Self {
         Self::available()
             .into_iter()
@@ -460,10 +459,8 @@ mod vnni {
     //! at minus its floor ([`Finish::starts`], per chunk), so after the multiply a panel is
     //! tested by a tree of maxima and one compare, and only a panel that passes is multiplied
     //! again and its float scores formed ([`Finish::panel`]). The hot loop thus never stores
-    //! its accumulators (perf at d = 64, probes 384, AMD Zen 4: the multiply loop was under
-    //! two thirds of this kernel's samples with a compare per accumulator against its own
-    //! floor and the stores the float work needed; now about three quarters of them, and the
-    //! panels multiplied again 6 % of the search's samples against this kernel's 73 %).
+    //! its accumulators, which keeps it mostly multiplies (profiles and the variants tried:
+    //! `docs/experiments/ann.md`).
     use std::arch::x86_64::*;
 
     use super::{Block, Hit, PANEL, QueryCodes};

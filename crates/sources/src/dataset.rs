@@ -18,7 +18,7 @@ use std::path::Path;
 
 use flate2::read::GzDecoder;
 use soundalike_core::names::{artist_id_for, normalize_name};
-use soundalike_core::{Artist, AudioFeatures, Catalog, PlaylistMembership, Track};
+use soundalike_core::{Artist, ArtistId, AudioFeatures, Catalog, PlaylistMembership, Track};
 
 /// The bundled dataset, gzip-compressed (see `data/README.md` for origin and licence).
 pub const BUNDLED_CSV_GZ: &[u8] =
@@ -77,6 +77,40 @@ pub enum ImportError {
     MissingColumns(Vec<String>),
 }
 
+/// Why a row was skipped, as a stable name to count by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BadRowKind {
+    /// More or fewer fields than the header (often an unbalanced quote).
+    FieldCount,
+    /// A field is not valid UTF-8.
+    NotUtf8,
+    /// A number field does not parse as its type (text, a negative count, out of range).
+    BadNumber,
+    /// A feature is NaN or infinite.
+    NotFinite,
+    /// No track id.
+    MissingTrackId,
+}
+
+impl BadRowKind {
+    /// `field_count`, `not_utf8`, `bad_number`, `not_finite` or `missing_track_id`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BadRowKind::FieldCount => "field_count",
+            BadRowKind::NotUtf8 => "not_utf8",
+            BadRowKind::BadNumber => "bad_number",
+            BadRowKind::NotFinite => "not_finite",
+            BadRowKind::MissingTrackId => "missing_track_id",
+        }
+    }
+}
+
+impl std::fmt::Display for BadRowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A row that was skipped, with where it is and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
@@ -84,6 +118,8 @@ pub struct BadRow {
     pub line: u64,
     /// 1-based line where the row ends; more than `line` when a quote swallowed line breaks.
     pub end_line: u64,
+    /// Why, to count by.
+    pub kind: BadRowKind,
     /// What was wrong.
     pub reason: String,
 }
@@ -111,6 +147,19 @@ pub struct ImportReport {
     pub repeated_track_rows: u64,
     /// Tracks the source names no artist for (kept, with no artist).
     pub tracks_without_artist: u64,
+}
+
+impl ImportReport {
+    /// Bad rows counted by why, most frequent first (ties by name).
+    pub fn bad_rows_by_kind(&self) -> Vec<(BadRowKind, u64)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for row in &self.bad_rows {
+            *counts.entry(row.kind).or_insert(0u64) += 1;
+        }
+        let mut counts: Vec<_> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+        counts
+    }
 }
 
 /// An import's result: the catalog and the report.
@@ -178,6 +227,9 @@ impl Layout {
     }
 }
 
+/// Why a row is bad: its kind and a message.
+type Bad = (BadRowKind, String);
+
 /// One row's typed fields, all optional (missing is `NA` or empty).
 struct Row<'a> {
     fields: Vec<Option<&'a str>>,
@@ -188,7 +240,7 @@ impl Row<'_> {
         self.fields[column].map(str::to_string)
     }
 
-    fn number<T: std::str::FromStr>(&self, column: usize) -> Result<Option<T>, String> {
+    fn number<T: std::str::FromStr>(&self, column: usize) -> Result<Option<T>, Bad> {
         match self.fields[column] {
             None => Ok(None),
             Some(raw) => raw.parse::<T>().map(Some).or_else(|_| {
@@ -200,21 +252,25 @@ impl Row<'_> {
                     .map(Some)
                     .ok_or_else(|| {
                         let shown: String = raw.chars().take(40).collect();
-                        format!(
-                            "column {} is not a valid number: {shown:?}",
-                            COLUMNS[column]
+                        (
+                            BadRowKind::BadNumber,
+                            format!(
+                                "column {} is not a valid number: {shown:?}",
+                                COLUMNS[column]
+                            ),
                         )
                     })
             }),
         }
     }
 
-    fn float(&self, column: usize) -> Result<Option<f32>, String> {
+    fn float(&self, column: usize) -> Result<Option<f32>, Bad> {
         let value = self.number::<f32>(column)?;
         match value {
-            Some(v) if !v.is_finite() => {
-                Err(format!("column {} is not a finite number", COLUMNS[column]))
-            }
+            Some(v) if !v.is_finite() => Err((
+                BadRowKind::NotFinite,
+                format!("column {} is not a finite number", COLUMNS[column]),
+            )),
             _ => Ok(value),
         }
     }
@@ -223,15 +279,39 @@ impl Row<'_> {
 struct Builder {
     catalog: Catalog,
     report: ImportReport,
-    seen_tracks: HashSet<String>,
-    seen_memberships: HashSet<(String, String)>,
-    /// normalised name → (spelling → (count, first row)), and first row of the artist.
-    spellings: HashMap<String, HashMap<String, (u64, u64)>>,
+    /// Track ids seen, numbered in first-seen order (each id stored once).
+    tracks: HashMap<String, u32>,
+    /// Playlist ids seen, numbered likewise.
+    playlists: HashMap<String, u32>,
+    /// (playlist, track) numbers of the memberships kept.
+    seen_memberships: HashSet<(u32, u32)>,
+    /// normalised name → the artist's id and its spellings (spelling → (count, first row)).
+    spellings: HashMap<String, Spellings>,
+}
+
+struct Spellings {
+    id: ArtistId,
+    counts: HashMap<String, (u64, u64)>,
+}
+
+/// The number of `key` in `seen` (a new one when absent) and whether it was new.
+fn number(seen: &mut HashMap<String, u32>, key: &str) -> (u32, bool) {
+    match seen.get(key) {
+        Some(&n) => (n, false),
+        None => {
+            let n = seen.len() as u32;
+            seen.insert(key.to_string(), n);
+            (n, true)
+        }
+    }
 }
 
 impl Builder {
-    fn add(&mut self, row: &Row<'_>, row_number: u64) -> Result<(), String> {
-        let track_id = row.text(0).ok_or("track_id is missing")?;
+    fn add(&mut self, row: &Row<'_>, row_number: u64) -> Result<(), Bad> {
+        let track_id = row.text(0).ok_or((
+            BadRowKind::MissingTrackId,
+            "track_id is missing".to_string(),
+        ))?;
         let features = AudioFeatures {
             danceability: row.float(11)?,
             energy: row.float(12)?,
@@ -247,35 +327,39 @@ impl Builder {
         };
         let popularity: Option<u8> = row.number(3)?;
         let duration_ms: Option<u32> = row.number(22)?;
-        let playlist_id = row.text(8);
 
         // Everything parsed: only now may the row change the catalog.
-        if let Some(playlist_id) = playlist_id
-            && self
-                .seen_memberships
-                .insert((playlist_id.clone(), track_id.clone()))
-        {
-            self.catalog.memberships.push(PlaylistMembership {
-                playlist_id,
-                playlist_name: row.text(7),
-                genre: row.text(9),
-                subgenre: row.text(10),
-                track_id: track_id.clone(),
-            });
+        let (track, new_track) = number(&mut self.tracks, &track_id);
+        if let Some(playlist_id) = row.fields[8] {
+            let (playlist, _) = number(&mut self.playlists, playlist_id);
+            if self.seen_memberships.insert((playlist, track)) {
+                self.catalog.memberships.push(PlaylistMembership {
+                    playlist_id: playlist_id.to_string(),
+                    playlist_name: row.text(7),
+                    genre: row.text(9),
+                    subgenre: row.text(10),
+                    track_id: track_id.clone(),
+                });
+            }
         }
-        if !self.seen_tracks.insert(track_id.clone()) {
+        if !new_track {
             self.report.repeated_track_rows += 1;
             return Ok(());
         }
-        let artist_name = row
-            .text(2)
-            .map(|n| soundalike_core::names::collapse_whitespace(&n));
+        let artist_name = row.fields[2].map(soundalike_core::names::collapse_whitespace);
         let artist_id = match artist_name.filter(|n| !n.is_empty()) {
             Some(name) => {
                 let key = normalize_name(&name);
-                let counts = self.spellings.entry(key).or_default();
-                counts.entry(name.clone()).or_insert((0, row_number)).0 += 1;
-                Some(artist_id_for(&name))
+                // The id of the normalised name (normalising is idempotent): once per artist.
+                let artist = self
+                    .spellings
+                    .entry(key)
+                    .or_insert_with_key(|key| Spellings {
+                        id: artist_id_for(key),
+                        counts: HashMap::new(),
+                    });
+                artist.counts.entry(name).or_insert((0, row_number)).0 += 1;
+                Some(artist.id.clone())
             }
             None => {
                 self.report.tracks_without_artist += 1;
@@ -299,11 +383,12 @@ impl Builder {
     fn finish(mut self) -> Import {
         for (key, spellings) in self.spellings {
             let (name, _) = spellings
+                .counts
                 .into_iter()
                 .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
                 .expect("an artist has at least one spelling");
             self.catalog.artists.push(Artist {
-                id: artist_id_for(&key),
+                id: spellings.id,
                 name,
                 normalized_name: key,
             });
@@ -337,7 +422,8 @@ pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportEr
             source: source.to_string(),
             ..Default::default()
         },
-        seen_tracks: HashSet::new(),
+        tracks: HashMap::new(),
+        playlists: HashMap::new(),
         seen_memberships: HashSet::new(),
         spellings: HashMap::new(),
     };
@@ -354,19 +440,23 @@ pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportEr
         }
         builder.report.rows += 1;
         let outcome = if record.len() != width {
-            Err(format!(
-                "expected {width} fields, found {} (an unbalanced quote?)",
-                record.len()
+            Err((
+                BadRowKind::FieldCount,
+                format!(
+                    "expected {width} fields, found {} (an unbalanced quote?)",
+                    record.len()
+                ),
             ))
         } else {
             read_fields(&record, &layout)
                 .and_then(|fields| builder.add(&Row { fields }, builder.report.rows))
         };
-        if let Err(reason) = outcome {
+        if let Err((kind, reason)) = outcome {
             tracing::warn!(line, %reason, "skipping bad row");
             builder.report.bad_rows.push(BadRow {
                 line,
                 end_line,
+                kind,
                 reason,
             });
         }
@@ -377,14 +467,18 @@ pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportEr
 fn read_fields<'r>(
     record: &'r csv::ByteRecord,
     layout: &Layout,
-) -> Result<Vec<Option<&'r str>>, String> {
+) -> Result<Vec<Option<&'r str>>, Bad> {
     layout
         .0
         .iter()
         .zip(COLUMNS)
         .map(|(&position, column)| {
-            let raw = std::str::from_utf8(&record[position])
-                .map_err(|_| format!("column {column} is not valid UTF-8"))?;
+            let raw = std::str::from_utf8(&record[position]).map_err(|_| {
+                (
+                    BadRowKind::NotUtf8,
+                    format!("column {column} is not valid UTF-8"),
+                )
+            })?;
             // Values are kept byte for byte; only `NA` and blank mean missing.
             Ok((!raw.trim().is_empty() && raw != "NA").then_some(raw))
         })

@@ -98,11 +98,28 @@ fn bad_rows_are_reported_with_lines_and_good_rows_kept() {
         row("t3", "Fine", "B", "p1", "dance pop").replace("0.748", "lots"), // line 4
         row("", "No id", "C", "p1", "dance pop"),                           // line 5
         row("t6", "Fine", "D", "p1", "dance pop"),                          // line 6
+        row("t7", "NaN", "E", "p1", "dance pop").replace("0.748", "NaN"),   // line 7
+        row("t8", "Neg", "F", "p1", "dance pop").replace(",66,", ",-5,"),   // line 8
     ]
     .join("\n");
     let import = import(&text);
     let lines: Vec<u64> = import.report.bad_rows.iter().map(|b| b.line).collect();
-    assert_eq!(lines, vec![3, 4, 5]);
+    assert_eq!(lines, vec![3, 4, 5, 7, 8]);
+    use soundalike_sources::dataset::BadRowKind::*;
+    let kinds: Vec<_> = import.report.bad_rows.iter().map(|b| b.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![FieldCount, BadNumber, MissingTrackId, NotFinite, BadNumber]
+    );
+    assert_eq!(
+        import.report.bad_rows_by_kind(),
+        vec![
+            (BadNumber, 2),
+            (FieldCount, 1),
+            (MissingTrackId, 1),
+            (NotFinite, 1)
+        ]
+    );
     assert!(
         import.report.bad_rows[0]
             .reason
@@ -117,7 +134,7 @@ fn bad_rows_are_reported_with_lines_and_good_rows_kept() {
         .map(|t| t.id.as_str())
         .collect();
     assert_eq!(ids, vec!["t1", "t6"]);
-    assert_eq!(import.report.rows, 5);
+    assert_eq!(import.report.rows, 7);
 }
 
 #[test]

@@ -35,3 +35,11 @@ pub const BUTTON_LABEL_SIDE_BY_SIDE_MAX: usize = 8;
 pub const QUICK_REPLIES_MAX: usize = 10;
 /// Quick reply label.
 pub const QUICK_REPLY_LABEL_MAX: usize = 14;
+/// The output context that carries the conversation ([`crate::Context`]).
+pub const CONTEXT_NAME: &str = "soundalike";
+/// Turns the context lives (Kakao drops it after that many turns without renewal).
+pub const CONTEXT_LIFE_SPAN: u32 = 5;
+/// Output contexts per response (soundalike sends one).
+pub const CONTEXT_VALUES_MAX: usize = 10;
+/// Length of a context parameter value soundalike sends at most.
+pub const CONTEXT_PARAM_MAX: usize = crate::request::MAX_CONTEXT_BYTES;

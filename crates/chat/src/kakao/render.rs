@@ -13,6 +13,27 @@ use crate::{Lang, Reply, ReplyBody, clip};
 pub struct SkillResponse {
     version: &'static str,
     template: Template,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<ContextControl>,
+}
+
+/// Output contexts: the conversation state Kakao sends back with the next turn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ContextControl {
+    values: Vec<ContextValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextValue {
+    name: &'static str,
+    life_span: u32,
+    params: ContextParams,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ContextParams {
+    state: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,7 +183,59 @@ pub fn render(reply: &Reply) -> SkillResponse {
             }
             vec![simple_text(&text)]
         }
-        ReplyBody::Help | ReplyBody::Unavailable => vec![simple_text(&reply.text())],
+        ReplyBody::Tracks(t) if !t.tracks.is_empty() => {
+            let intro = match reply.lang {
+                Lang::Ko => format!("🎵 {} 추천곡이에요 👇", t.about.join(" · ")),
+                Lang::En => format!("🎵 {} 👇", t.about.join(" · ")),
+            };
+            let cards: Vec<ListCard> = t
+                .tracks
+                .chunks(LIST_ITEMS_IN_CAROUSEL_MAX)
+                .take(CAROUSEL_LIST_CARDS_MAX)
+                .enumerate()
+                .map(|(i, chunk)| ListCard {
+                    header: Header {
+                        title: clip(&t.about.join(" · "), TITLE_MAX),
+                    },
+                    items: chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(j, p)| ListItem {
+                            title: clip(
+                                &format!("{}. {}", i * LIST_ITEMS_IN_CAROUSEL_MAX + j + 1, p.title),
+                                TITLE_MAX,
+                            ),
+                            description: clip(
+                                &format!("{} · {}", p.artist, p.reason),
+                                ITEM_DESCRIPTION_MAX,
+                            ),
+                            link: Link { web: p.url.clone() },
+                        })
+                        .collect(),
+                    buttons: vec![message(
+                        if ko { "더 보기" } else { "More" },
+                        BUTTON_LABEL_MAX,
+                        if ko { "더 보여줘" } else { "more" },
+                    )],
+                })
+                .collect();
+            vec![
+                simple_text(&intro),
+                Component::Carousel {
+                    kind: "listCard",
+                    items: cards,
+                },
+            ]
+        }
+        ReplyBody::Tracks(_)
+        | ReplyBody::Choices { .. }
+        | ReplyBody::NotInCatalog { .. }
+        | ReplyBody::SmallTalk(_)
+        | ReplyBody::Help
+        | ReplyBody::Unavailable
+        | ReplyBody::TooLong { .. } => {
+            vec![simple_text(&reply.text())]
+        }
     };
     let quick_replies = reply
         .quick_replies
@@ -176,6 +249,13 @@ pub fn render(reply: &Reply) -> SkillResponse {
             outputs,
             quick_replies,
         },
+        context: reply.context.as_ref().map(|c| ContextControl {
+            values: vec![ContextValue {
+                name: CONTEXT_NAME,
+                life_span: CONTEXT_LIFE_SPAN,
+                params: ContextParams { state: c.encode() },
+            }],
+        }),
     }
 }
 

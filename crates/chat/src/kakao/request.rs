@@ -16,6 +16,8 @@ pub struct SkillRequest {
     pub bot_id: Option<String>,
     /// `userRequest.user.id` (botUserKey).
     pub user_id: Option<String>,
+    /// The conversation state from soundalike's output context, when Kakao sent it back.
+    pub context: Option<crate::Context>,
 }
 
 /// Why a payload was refused.
@@ -43,6 +45,24 @@ struct Payload {
     #[serde(rename = "userRequest")]
     user_request: Option<UserRequest>,
     bot: Option<Identified>,
+    #[serde(default)]
+    contexts: Value,
+}
+
+/// soundalike's context among those Kakao sends back: `contexts: [{name, params: {state:
+/// {value} | "..."}}]`. Anything else (other names, other shapes) is no context.
+fn our_context(contexts: &Value) -> Option<crate::Context> {
+    contexts.as_array()?.iter().find_map(|c| {
+        if c.get("name")?.as_str()? != super::CONTEXT_NAME {
+            return None;
+        }
+        let state = c.get("params")?.get("state")?;
+        let text = state
+            .as_str()
+            .or_else(|| state.get("value").and_then(Value::as_str))
+            .or_else(|| state.get("resolvedValue").and_then(Value::as_str))?;
+        crate::Context::decode(text)
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -67,6 +87,7 @@ impl SkillRequest {
         if let Ok(Payload {
             user_request: Some(request),
             bot,
+            contexts,
         }) = serde_json::from_slice::<Payload>(body)
             && let Some(utterance) = request.utterance
         {
@@ -76,6 +97,7 @@ impl SkillRequest {
                 callback_url: request.callback_url,
                 bot_id: bot.and_then(|b| b.id),
                 user_id: request.user.and_then(|u| u.id),
+                context: our_context(&contexts),
             });
         }
         Self::parse_tolerant(body)
@@ -93,6 +115,7 @@ impl SkillRequest {
             callback_url: text(field(user_request, "callbackUrl", "callback_url")),
             bot_id: text(value.get("bot").and_then(|b| b.get("id"))),
             user_id: text(user_request.get("user").and_then(|u| u.get("id"))),
+            context: value.get("contexts").and_then(our_context),
         })
     }
 }

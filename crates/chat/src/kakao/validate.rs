@@ -271,7 +271,43 @@ pub fn validate(response: &Value) -> Vec<Violation> {
             _ => check.fail(&format!("{p}.action"), "must be message or block"),
         }
     }
+    check.contexts(&response["context"]);
     check.out
+}
+
+impl Check {
+    /// Output contexts: `{values: [{name, lifeSpan >= 0, ttl?, params?: {k: string}}]}`.
+    fn contexts(&mut self, context: &Value) {
+        if context.is_null() {
+            return;
+        }
+        for (i, v) in self
+            .array(&context["values"], "context.values", 0, CONTEXT_VALUES_MAX)
+            .iter()
+            .enumerate()
+        {
+            let p = format!("context.values[{i}]");
+            match v["name"].as_str() {
+                Some(name) if !name.is_empty() => {}
+                _ => self.fail(&format!("{p}.name"), "must be a non-empty string"),
+            }
+            if !v["lifeSpan"].is_u64() {
+                self.fail(&format!("{p}.lifeSpan"), "must be a whole number >= 0");
+            }
+            if !v["ttl"].is_null() && !v["ttl"].is_u64() {
+                self.fail(&format!("{p}.ttl"), "must be a whole number of seconds");
+            }
+            match &v["params"] {
+                Value::Null => {}
+                Value::Object(params) => {
+                    for (k, value) in params {
+                        self.text(value, &format!("{p}.params.{k}"), CONTEXT_PARAM_MAX, true);
+                    }
+                }
+                _ => self.fail(&format!("{p}.params"), "must be an object of strings"),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,10 @@ pub fn options(settings: &Settings, args: &PipelineRunArgs) -> anyhow::Result<Op
         },
         partition,
         progress: std::io::stderr().is_terminal(),
+        guard: soundalike_pipeline::Guard {
+            min_share: args.min_share,
+            allow_shrink: args.allow_shrink,
+        },
     })
 }
 
@@ -81,7 +85,8 @@ fn to_json(s: &Summary) -> serde_json::Value {
     json!({
         "source": s.import.source,
         "rows": s.import.rows,
-        "bad_rows": s.bad_rows().iter().map(|b| json!({"line": b.line, "end_line": b.end_line, "reason": b.reason})).collect::<Vec<_>>(),
+        "bad_rows": s.bad_rows().iter().map(|b| json!({"line": b.line, "end_line": b.end_line, "kind": b.kind.as_str(), "reason": b.reason})).collect::<Vec<_>>(),
+        "bad_rows_by_kind": s.import.bad_rows_by_kind().iter().map(|(kind, n)| (kind.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
         "repeated_track_rows": s.import.repeated_track_rows,
         "tracks_without_artist": s.import.tracks_without_artist,
         "artists": s.artists,
@@ -103,6 +108,15 @@ fn print_text(s: &Summary) {
         s.import.repeated_track_rows,
         s.import.tracks_without_artist
     );
+    if !s.bad_rows().is_empty() {
+        let kinds: Vec<String> = s
+            .import
+            .bad_rows_by_kind()
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect();
+        println!("  bad rows  by reason: {}", kinds.join(", "));
+    }
     for bad in s.bad_rows().iter().take(SHOWN_BAD_ROWS) {
         println!("  bad row   {bad}");
     }

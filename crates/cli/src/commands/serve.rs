@@ -9,7 +9,7 @@ use soundalike_chat::EngineConfig;
 use soundalike_lake::Partition;
 use soundalike_pipeline::{Input, Options};
 use soundalike_server::{
-    AppState, Application, KakaoSecurity, Secret, ServerConfig, warm_up, watch_store,
+    AppState, Application, KakaoSecurity, Limits, Secret, ServerConfig, warm_up, watch_store,
 };
 use soundalike_similarity::Algorithm;
 
@@ -61,8 +61,21 @@ fn config(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServerConfig>
             k: settings.k,
             ..EngineConfig::default()
         },
+        limits: limits(args),
         ..ServerConfig::default()
     })
+}
+
+fn limits(args: &ServeArgs) -> Limits {
+    let default = Limits::default();
+    let per_second = args.rate_limit.unwrap_or(default.per_client_per_second);
+    Limits {
+        per_client_per_second: per_second,
+        per_client_burst: default.per_client_burst.max(per_second.saturating_mul(3)),
+        trusted_proxy_hops: args.trusted_proxy_hops.unwrap_or(0),
+        max_connections: args.max_connections,
+        ..default
+    }
 }
 
 /// The pipeline a first start runs: bundled data, every algorithm.
@@ -80,6 +93,7 @@ fn first_build(settings: &Settings) -> Options {
         },
         partition: Partition::today(),
         progress: std::io::stderr().is_terminal(),
+        guard: Default::default(),
     }
 }
 

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -19,18 +21,32 @@ use soundalike_chat::kakao::{SkillRequest, callback_ack, render};
 use soundalike_chat::{Lang, Reply, ReplyBody};
 use tokio::task::JoinHandle;
 
-use super::{Answered, answer, read_body};
+use super::{Answered, answer, read_body, understand};
 use crate::AppState;
-use crate::wire::ApiError;
+use crate::wire::{ApiError, ErrorBody, SkillPayload, SkillResponse};
 
-/// How long a late answer may still take: Kakao accepts the callback for one minute, and the
-/// POST itself needs a moment.
-const CALLBACK_DEADLINE: Duration = Duration::from_secs(50);
+/// Kakao accepts a callback for one minute after the acknowledgement: finishing the answer and
+/// posting it both happen within this window, counted from the acknowledgement.
+const CALLBACK_WINDOW: Duration = Duration::from_secs(55);
+/// The part of the window kept for the POST itself.
+const CALLBACK_POST: Duration = Duration::from_secs(10);
 
 fn unauthorized(why: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why)
 }
 
+/// The Kakao i Open Builder skill webhook: a SkillPayload in, a SkillResponse 2.0 out. Optional
+/// shared-secret header and `bot.id` allow-list; an utterance over 500 characters gets a polite
+/// reply.
+#[utoipa::path(post, path = "/kakao/skill", tag = "kakao", request_body = SkillPayload,
+    responses(
+        (status = 200, description = "SkillResponse 2.0 (or a callback acknowledgement)", body = SkillResponse),
+        (status = 400, description = "Not a SkillPayload", body = ErrorBody),
+        (status = 401, description = "Wrong secret or bot", body = ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 503, description = "Overloaded", body = ErrorBody),
+    ))]
 pub async fn skill(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let security = &state.config().kakao;
     if let (Some(header), Some(secret)) = (&security.secret_header, &security.secret) {
@@ -63,7 +79,7 @@ pub async fn skill(State(state): State<AppState>, request: Request) -> Result<Re
     let Some((engine, rendered)) = state.snapshot() else {
         return Ok(Json(render(&Reply::unavailable(lang))).into_response());
     };
-    let understood = engine.understand(&skill.utterance);
+    let understood = understand(&engine, &skill.utterance, skill.context.clone()).await;
     let artist = understood.artist();
     if let Some(body) = artist.and_then(|artist| rendered.get(artist, lang)) {
         state.metrics().recommendation();
@@ -124,13 +140,30 @@ impl RenderedAnswers {
     }
 }
 
-/// POST the late answer to Kakao's callback URL, once.
-async fn deliver(state: AppState, url: String, task: JoinHandle<Reply>, lang: Lang) {
-    let reply = match tokio::time::timeout(CALLBACK_DEADLINE, task).await {
+/// POST the late answer to Kakao's callback URL: once, without following redirects, and all of
+/// it within Kakao's window (an answer not ready in time is replaced by "try again").
+async fn deliver(state: AppState, url: String, mut task: JoinHandle<Reply>, lang: Lang) {
+    let deadline = Instant::now() + CALLBACK_WINDOW;
+    let reply = match tokio::time::timeout_at(deadline - CALLBACK_POST, &mut task).await {
         Ok(Ok(reply)) => reply,
-        _ => Reply::unavailable(lang),
+        Ok(Err(_)) => Reply::unavailable(lang),
+        Err(_) => {
+            task.abort();
+            Reply::unavailable(lang)
+        }
     };
-    match state.http().post(&url).json(&render(&reply)).send().await {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let sent = state
+        .http()
+        .post(&url)
+        .timeout(left)
+        .json(&render(&reply))
+        .send()
+        .await;
+    match sent {
+        Ok(response) if response.status().is_redirection() => {
+            tracing::warn!(status = %response.status(), "callback answered with a redirect; not followed")
+        }
         Ok(response) if response.status().is_success() => {
             // Kakao answers {taskId, status: SUCCESS|FAIL|ERROR, message}.
             let body: Value = response.json().await.unwrap_or(Value::Null);

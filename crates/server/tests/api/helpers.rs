@@ -25,6 +25,7 @@ fn data_dir() -> &'static PathBuf {
             strategy: Default::default(),
             partition: soundalike_lake::Partition::today(),
             progress: false,
+            guard: Default::default(),
         };
         // Its own runtime: each test has one of its own, and this outlives them.
         std::thread::spawn(move || {

@@ -100,6 +100,7 @@ async fn a_live_found_artist_has_similar_artists_on_the_next_ask() {
         strategy: Default::default(),
         partition: soundalike_lake::Partition::today(),
         progress: false,
+        guard: Default::default(),
     };
     soundalike_pipeline::run(options(Input::Dataset(csv)))
         .await

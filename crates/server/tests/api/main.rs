@@ -3,5 +3,6 @@
 mod helpers;
 mod kakao;
 mod lambda;
+mod limits;
 mod live;
 mod rest;

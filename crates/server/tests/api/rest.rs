@@ -250,6 +250,7 @@ async fn a_new_publish_reaches_a_running_server() {
             strategy: Default::default(),
             partition: soundalike_lake::Partition::today(),
             progress: false,
+            guard: Default::default(),
         })
     };
     run(vec![row("t1", "Keane"), row("t2", "Coldplay")])

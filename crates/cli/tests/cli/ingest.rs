@@ -1,7 +1,5 @@
 //! `soundalike ingest` and `soundalike lake rebuild` end to end against the local fake APIs.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -36,7 +34,7 @@ const INGEST: [&str; 10] = [
 ];
 
 fn ok(output: Output) -> Value {
-    serde_json::from_str(&common::ok(output)).unwrap()
+    serde_json::from_str(&crate::common::ok(output)).unwrap()
 }
 
 fn raw_files(dir: &Path) -> usize {

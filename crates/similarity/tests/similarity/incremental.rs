@@ -41,8 +41,8 @@ fn inserted_artist_matches_full_recompute() {
     assert!(lists.iter().flatten().all(|n| n.index as usize != held));
 
     // The artist arrives: its vectors from the fitted model, then the incremental insert.
-    let (query, candidate) = model.row(&profiles, held);
-    assert_eq!(query.as_slice(), embedding.queries.row(held));
+    let vectors = model.row(&profiles, held);
+    assert_eq!(vectors.query.as_slice(), embedding.queries.row(held));
     embedding.valid[held] = true;
     let changed = incremental::insert(&embedding, &mut lists, held, K);
 
@@ -79,7 +79,7 @@ fn inserted_artist_matches_full_recompute() {
     // The same through `Embedding::push` (rows appended at the end): the appended artist is a
     // copy of the held-out one, so it must enter the lists right after it.
     let mut grown = embedding.clone();
-    grown.push(&query, &candidate, true);
+    grown.push(&vectors, true);
     let mut grown_lists = full.clone();
     let copy = profiles.len();
     incremental::insert(&grown, &mut grown_lists, copy, K);

@@ -1,12 +1,10 @@
 //! The binary's lake commands end to end: `--lake s3://…` gives the same lake and the same
 //! recommendations as the local default, `sql` answers over either, `lake ddl` names the lake.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::ok;
+use crate::common::ok;
 use serde_json::Value;
 use soundalike_lake::test_support::{S3Lake, s3_lake};
 

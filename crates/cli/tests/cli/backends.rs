@@ -7,14 +7,12 @@
 //! `SOUNDALIKE_TEST_S3_*` (`. scripts/services.sh`): skipped with a notice without them, failed
 //! under CI.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::ok;
+use crate::common::ok;
 use serde_json::Value;
 use soundalike_lake::test_support::{S3Lake, s3_lake};
 use soundalike_lake::{LIVE_TABLES, Lake, Partition, TABLES};

@@ -28,6 +28,7 @@ fn no_genre_lists_leave_the_embedding_unchanged() {
     assert_eq!(with.queries, without.queries);
     assert_eq!(with.candidates, without.candidates);
     assert_eq!(with.valid, without.valid);
+    assert_eq!(with.sparse, without.sparse);
 }
 
 #[test]
@@ -61,16 +62,12 @@ fn a_shared_genre_list_brings_two_artists_together() {
     let profiles = Profiles::build(&catalog);
     assert_eq!(profiles.n_tags, 3);
     let tagged = hybrid::embed(&profiles, &Weights::default());
-    assert_eq!(tagged.queries.dim(), base.queries.dim() + 3);
-    let score = |e: &kernel::Embedding| -> f32 {
-        let c = e.candidate_matrix();
-        e.queries
-            .row(a)
-            .iter()
-            .zip(c.row(b))
-            .map(|(x, y)| x * y)
-            .sum()
-    };
+    // Genre lists are sparse columns: the dense rows keep their width, the sparse part grows by
+    // one entry per (artist, genre).
+    assert_eq!(tagged.queries.dim(), base.queries.dim());
+    let nnz = |e: &kernel::Embedding| e.sparse.as_ref().map_or(0, |s| s.nnz());
+    assert_eq!(nnz(&tagged), nnz(&base) + 5);
+    let score = |e: &kernel::Embedding| e.score(a, b);
     // Identical unit genre vectors add the full block weight (times b's presence factor).
     assert!(
         score(&tagged) >= score(&base) + Weights::default().tags,

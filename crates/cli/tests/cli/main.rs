@@ -1,0 +1,7 @@
+//! The cli crate's integration tests, one binary (each module one area).
+
+mod backends;
+mod cli;
+mod common;
+mod ingest;
+mod lake;

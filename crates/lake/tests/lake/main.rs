@@ -1,0 +1,5 @@
+//! The lake crate's integration tests, one binary (each module one area).
+
+mod ddl;
+mod duckdb;
+mod lake;
