@@ -3,7 +3,8 @@
 # - cfn-lint, and `sam validate` (the SAM transform) plus `sam validate --lint`, each pinned from
 #   PyPI in its own venv under ~/.cache/soundalike/tools (installed once, then reused);
 # - the template against the code it deploys: the HTTP API routes are the server's ROUTES
-#   (without /metrics), the top-tracks table has the key schema crates/tracks-dynamodb creates.
+#   (without /metrics), the top-tracks table has the key schema crates/tracks-dynamodb creates,
+#   every SOUNDALIKE_* variable it sets is one the binary reads (crates/cli/src/cli.rs).
 #   (The Glue tables are checked by the lake crate's tests: `cargo test -p soundalike-lake`.)
 # No network and no AWS account: region and credentials are placeholders, telemetry is off.
 #   scripts/deploy-check.sh
@@ -79,9 +80,17 @@ if not code_keys or code_attributes != template_attributes or code_keys != templ
 if table.get("BillingMode") != "PAY_PER_REQUEST":
     failed.append("top-tracks table: the code creates it on demand (PAY_PER_REQUEST)")
 
+# Settings: every SOUNDALIKE_* variable the template sets is one the binary reads.
+source = open("crates/cli/src/cli.rs").read()
+known = set(re.findall(r'env = "(SOUNDALIKE_\w+)"', source))
+used = set(re.findall(r"\b(SOUNDALIKE_\w+)\b", open(sys.argv[1]).read()))
+if not known or used - known:
+    failed.append(f"variables the binary does not read: {sorted(used - known)}")
+
 for failure in failed:
     print("deploy/aws/template.yaml:", failure)
-print(f"template against the code: {len(routes)} routes, key {template_keys}: "
+print(f"template against the code: {len(routes)} routes, key {template_keys}, "
+      f"{len(used)} settings: "
       f"{'FAILED' if failed else 'ok'}")
 sys.exit(1 if failed else 0)
 PY
