@@ -1,5 +1,6 @@
-//! `CREATE EXTERNAL TABLE` statements for other engines (Athena, Trino, Spark), generated from the
-//! same Arrow schemas the lake writes, so the DDL cannot drift from the Parquet files.
+//! `CREATE EXTERNAL TABLE` statements for other engines (Athena, Trino, Spark), and the Glue
+//! tables of the AWS template (`glue_resources`), generated from the same Arrow schemas the lake
+//! writes, so neither can drift from the Parquet files.
 //!
 //! Every table is partitioned by `dt` (text `YYYY-MM-DD`). Athena gets partition projection (no
 //! partition maintenance); Trino and Spark get the statement that discovers partitions
@@ -128,18 +129,12 @@ pub fn ddl(engine: Engine, location: &str, database: &str) -> String {
                 writeln!(out, "STORED AS PARQUET").expect("string write");
                 writeln!(out, "LOCATION '{table_location}'").expect("string write");
                 if engine == Engine::Athena {
-                    writeln!(
-                        out,
-                        "TBLPROPERTIES (\n  'parquet.compression' = 'ZSTD',\n  \
-                         'projection.enabled' = 'true',\n  \
-                         'projection.dt.type' = 'date',\n  \
-                         'projection.dt.format' = 'yyyy-MM-dd',\n  \
-                         'projection.dt.range' = '2020-01-01,NOW',\n  \
-                         'projection.dt.interval' = '1',\n  \
-                         'projection.dt.interval.unit' = 'DAYS',\n  \
-                         'storage.location.template' = '{table_location}dt=${{dt}}/'\n);\n"
-                    )
-                    .expect("string write");
+                    let properties: Vec<String> = athena_properties(&table_location, "${dt}")
+                        .iter()
+                        .map(|(key, value)| format!("  '{key}' = '{value}'"))
+                        .collect();
+                    writeln!(out, "TBLPROPERTIES (\n{}\n);\n", properties.join(",\n"))
+                        .expect("string write");
                 } else {
                     writeln!(out, "TBLPROPERTIES ('parquet.compression' = 'ZSTD');")
                         .expect("string write");
@@ -168,6 +163,117 @@ pub fn ddl(engine: Engine, location: &str, database: &str) -> String {
                 )
                 .expect("string write");
             }
+        }
+    }
+    out
+}
+
+/// Athena's table properties for a table at `table_location` (ending in `/`): ZSTD Parquet and
+/// partition projection on `dt`, so no partition needs adding. `dt` is how the location
+/// template names the partition value (`${dt}`; `${!dt}` inside a CloudFormation `!Sub`).
+fn athena_properties(table_location: &str, dt: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("parquet.compression", "ZSTD".into()),
+        ("projection.enabled", "true".into()),
+        ("projection.dt.type", "date".into()),
+        ("projection.dt.format", "yyyy-MM-dd".into()),
+        ("projection.dt.range", "2020-01-01,NOW".into()),
+        ("projection.dt.interval", "1".into()),
+        ("projection.dt.interval.unit", "DAYS".into()),
+        (
+            "storage.location.template",
+            format!("{table_location}dt={dt}/"),
+        ),
+    ]
+}
+
+/// The CloudFormation logical id of a lake table's Glue resource: `artist_genres` →
+/// `LakeArtistGenresTable`.
+pub fn glue_logical_id(table: &str) -> String {
+    let camel: String = table
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("Lake{camel}Table")
+}
+
+/// Every lake table as an `AWS::Glue::Table` resource of a CloudFormation template (YAML,
+/// indented to sit under `Resources:`), for Athena: the same columns, types, `dt` partition and
+/// projection as the Athena DDL. `database` is the logical id of the template's
+/// `AWS::Glue::Database`; `location` is the lake root as a `!Sub` string (e.g.
+/// `s3://${LakeBucket}/lake`). `deploy/aws/template.yaml` holds this text verbatim, and the
+/// lake's tests fail when the two differ.
+pub fn glue_resources(database: &str, location: &str) -> String {
+    let location = location.trim_end_matches('/');
+    let quoted = |value: &str| {
+        assert!(
+            !value.contains(['"', '\\']),
+            "a Glue value with a quote or backslash: {value}"
+        );
+        format!("\"{value}\"")
+    };
+    let mut out = String::new();
+    for (table, schema) in table_schemas() {
+        let table_location = format!("{location}/{table}/");
+        let lines = [
+            format!("  {}:", glue_logical_id(table)),
+            "    Type: AWS::Glue::Table".into(),
+            "    Properties:".into(),
+            "      CatalogId: !Ref AWS::AccountId".into(),
+            format!("      DatabaseName: !Ref {database}"),
+            "      TableInput:".into(),
+            format!("        Name: {table}"),
+            "        TableType: EXTERNAL_TABLE".into(),
+            "        Parameters:".into(),
+            "          classification: parquet".into(),
+        ];
+        for line in lines {
+            writeln!(out, "{line}").expect("string write");
+        }
+        for (key, value) in athena_properties(&table_location, "${!dt}") {
+            let value = if value.contains("${") {
+                format!("!Sub {}", quoted(&value))
+            } else {
+                quoted(&value)
+            };
+            writeln!(out, "          {key}: {value}").expect("string write");
+        }
+        let lines = [
+            "        PartitionKeys:".to_string(),
+            "          - Name: dt".into(),
+            format!(
+                "            Type: {}",
+                column_type(Engine::Athena, LakeType::Text)
+            ),
+            "        StorageDescriptor:".into(),
+            format!("          Location: !Sub {}", quoted(&table_location)),
+            "          InputFormat: org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+                .into(),
+            "          OutputFormat: org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+                .into(),
+            "          SerdeInfo:".into(),
+            "            SerializationLibrary: \
+             org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                .into(),
+            "          Columns:".into(),
+        ];
+        for line in lines {
+            writeln!(out, "{line}").expect("string write");
+        }
+        for (name, kind, _) in &schema {
+            writeln!(out, "            - Name: {name}").expect("string write");
+            writeln!(
+                out,
+                "              Type: {}",
+                column_type(Engine::Athena, *kind)
+            )
+            .expect("string write");
         }
     }
     out

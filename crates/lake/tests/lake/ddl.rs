@@ -41,7 +41,11 @@ fn parse_ddl(text: &str, engine: Engine) -> Vec<(String, Vec<(String, String)>)>
 }
 
 /// The DDL type a Parquet column needs, per engine family.
-fn expected_type(physical: Physical, logical: Option<&LogicalType>, trino: bool) -> &'static str {
+pub(crate) fn expected_type(
+    physical: Physical,
+    logical: Option<&LogicalType>,
+    trino: bool,
+) -> &'static str {
     let signed_int = |bits: i8| match logical {
         None => true,
         Some(LogicalType::Integer(int)) => int.bit_width == bits && int.is_signed,

@@ -2,4 +2,5 @@
 
 mod ddl;
 mod duckdb;
+mod glue;
 mod lake;
