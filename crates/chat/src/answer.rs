@@ -121,18 +121,32 @@ impl Constraints {
     }
 }
 
-/// The seed artists' nearest artists, nearest first, with how near (1 = nearest).
-fn seed_pool(
-    music: &Music,
-    seeds: &[u32],
-    hint: &dyn Fn(u32) -> Vec<u32>,
-    k: usize,
-) -> Vec<(u32, f32)> {
-    let lists: Vec<Vec<u32>> = seeds
+/// Each seed's nearest artists: the marts' (`hint`) first, then the catalog's own likeness, up to
+/// `k` of those. Work per seed is done once: a shorter list is a prefix of this one.
+struct Nearest {
+    hints: Vec<Vec<u32>>,
+    likeness: Vec<Vec<u32>>,
+}
+
+impl Nearest {
+    fn new(music: &Music, seeds: &[u32], hint: &dyn Fn(u32) -> Vec<u32>, k: usize) -> Self {
+        Nearest {
+            hints: seeds.iter().map(|&s| hint(s)).collect(),
+            likeness: seeds.iter().map(|&s| music.neighbours(s, k)).collect(),
+        }
+    }
+}
+
+/// The seed artists' nearest artists, nearest first, with how near (1 = nearest), using the
+/// catalog's likeness up to `k` artists per seed.
+fn seed_pool(seeds: &[u32], nearest: &Nearest, k: usize) -> Vec<(u32, f32)> {
+    let lists: Vec<Vec<u32>> = nearest
+        .hints
         .iter()
-        .map(|&s| {
-            let mut list = hint(s);
-            for n in music.neighbours(s, k) {
+        .zip(&nearest.likeness)
+        .map(|(hint, likeness)| {
+            let mut list = hint.clone();
+            for &n in likeness.iter().take(k) {
                 if !list.contains(&n) {
                     list.push(n);
                 }
@@ -188,13 +202,18 @@ pub fn answer(
         .iter()
         .filter_map(|n| music.artist_exact(n))
         .collect();
-    let unseen = |t: u32| !seen.contains(music.handle(t).as_str());
+    let unseen = |t: u32| seen.is_empty() || !seen.contains(music.handle(t));
 
     // Candidates with a closeness to the seeds (0..1).
     let mut seed_artists = seeds.clone();
     if let Some(s) = seed_song {
         seed_artists.insert(0, music.songs[s as usize].artist);
     }
+    let nearest = if seed_artists.is_empty() {
+        None
+    } else {
+        Some(Nearest::new(music, &seed_artists, hint, NEIGHBOURS * 5))
+    };
     let gather = |k: usize, bounds: bool| -> Vec<(u32, f32)> {
         let admit = |t: u32| {
             let song = &music.songs[t as usize];
@@ -203,13 +222,16 @@ pub fn answer(
                 && unseen(t)
                 && c.admits(song, bounds)
         };
-        if seed_artists.is_empty() {
-            return (0..music.songs.len() as u32)
-                .filter(|&t| admit(t))
-                .map(|t| (t, 0.0))
-                .collect();
-        }
-        let mut pool = seed_pool(music, &seed_artists, hint, k);
+        let Some(nearest) = &nearest else {
+            let all: Box<dyn Iterator<Item = u32>> = if c.genres != 0 || c.korean {
+                // Only tracks of the genres asked for can pass.
+                Box::new(music.in_genres(c.genres, c.korean))
+            } else {
+                Box::new(0..music.songs.len() as u32)
+            };
+            return all.filter(|&t| admit(t)).map(|t| (t, 0.0)).collect();
+        };
+        let mut pool = seed_pool(&seed_artists, nearest, k);
         if let Some(s) = seed_song {
             // The song's own artist counts too, its other songs a little less near.
             pool.insert(0, (music.songs[s as usize].artist, 0.8));
@@ -274,13 +296,19 @@ pub fn answer(
 
     // Well-known: the top of what is left, by each table's own scale.
     if c.fame == Some(Fame::High) {
-        let mut pops: Vec<u8> = candidates
-            .iter()
-            .map(|&(t, _)| music.songs[t as usize].popularity)
-            .collect();
-        pops.sort_unstable();
-        if let Some(&cut) = pops.get(pops.len() * 4 / 5) {
-            candidates.retain(|&(t, _)| music.songs[t as usize].popularity >= cut);
+        // The popularity at 4/5 of the candidates, from a histogram (popularity is a byte).
+        let mut counts = [0usize; 256];
+        for &(t, _) in &candidates {
+            counts[usize::from(music.songs[t as usize].popularity)] += 1;
+        }
+        let rank = candidates.len() * 4 / 5;
+        let mut below = 0;
+        let cut = counts.iter().position(|&n| {
+            below += n;
+            below > rank
+        });
+        if let Some(cut) = cut {
+            candidates.retain(|&(t, _)| usize::from(music.songs[t as usize].popularity) >= cut);
         }
     }
 
@@ -300,15 +328,25 @@ pub fn answer(
         let fame_weight = if c.fame == Some(Fame::Low) { 0.3 } else { 1.0 };
         fame_weight * fame + 2.0 * near + 0.5 * margin.min(0.3)
     };
-    let mut scored: Vec<(f32, u32, f32)> =
-        candidates.iter().map(|x| (score(x), x.0, x.1)).collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut scored: Vec<(f32, u32)> = candidates.iter().map(|x| (score(x), x.0)).collect();
+    let best_first = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    // Only the head is usually read: sort it alone, the rest only if the head runs out.
+    let mut sorted = (TRACKS_PER_ANSWER * 20).min(scored.len());
+    if sorted < scored.len() {
+        scored.select_nth_unstable_by(sorted, best_first);
+    }
+    scored[..sorted].sort_by(best_first);
 
     // Spread over artists and over repeated titles (the same song in several versions).
     let mut picks: Vec<u32> = Vec::new();
     let mut per_artist: std::collections::HashMap<u32, usize> = Default::default();
     let mut titles: HashSet<String> = HashSet::new();
-    for &(_, t, _) in &scored {
+    for at in 0..scored.len() {
+        if at == sorted {
+            scored[at..].sort_by(best_first);
+            sorted = scored.len();
+        }
+        let t = scored[at].1;
         let song = &music.songs[t as usize];
         let count = per_artist.entry(song.artist).or_default();
         let title = soundalike_core::names::loose_key(crate::music::base_title(&song.title));

@@ -305,7 +305,7 @@ impl Reply {
                     s.artist
                         .tracks
                         .iter()
-                        .map(|t| t.id.chars().take(music::HANDLE_CHARS).collect())
+                        .map(|t| music::handle_of(&t.id).to_string())
                 }));
                 Reply {
                     lang,
@@ -712,7 +712,10 @@ impl Engine {
                 let seen: std::collections::HashSet<&str> =
                     context.seen.iter().map(String::as_str).collect();
                 let picks = answer::answer(music, &request, &seen, &|a| self.mart_neighbours(a));
-                let handles: Vec<String> = picks.iter().map(|p| music.handle(p.song)).collect();
+                let handles: Vec<String> = picks
+                    .iter()
+                    .map(|p| music.handle(p.song).to_string())
+                    .collect();
                 let body = ReplyBody::Tracks(self.tracks(&request, &picks, lang));
                 context.saw(handles);
                 context.request = Some(request);

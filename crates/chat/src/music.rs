@@ -148,6 +148,9 @@ pub struct Music {
     /// Loose key of a title without version suffixes → tracks.
     titles: HashMap<String, Vec<u32>>,
     by_id: HashMap<String, u32>,
+    /// Tracks per [`GENRES`] bit, then the K-pop table's: what a genre request reads instead
+    /// of every track.
+    by_genre: [Vec<u32>; GENRES.len() + 1],
 }
 
 impl std::fmt::Debug for Music {
@@ -353,6 +356,15 @@ impl Music {
                 entry.dedup();
             }
         }
+        let mut by_genre: [Vec<u32>; GENRES.len() + 1] = Default::default();
+        for (t, song) in songs.iter().enumerate() {
+            for (g, list) in by_genre.iter_mut().enumerate() {
+                let korean = g == GENRES.len();
+                if (korean && song.korean) || (!korean && song.genres & (1 << g) != 0) {
+                    list.push(t as u32);
+                }
+            }
+        }
         Music {
             songs,
             acts,
@@ -362,7 +374,34 @@ impl Music {
             aliases,
             titles,
             by_id,
+            by_genre,
         }
+    }
+
+    /// Every track with a [`GENRES`] bit of `genres` or, when `korean`, from the K-pop table;
+    /// each once.
+    pub fn in_genres(&self, genres: u8, korean: bool) -> impl Iterator<Item = u32> + '_ {
+        self.by_genre
+            .iter()
+            .enumerate()
+            .filter(move |&(g, _)| {
+                if g == GENRES.len() {
+                    korean
+                } else {
+                    genres & (1 << g) != 0
+                }
+            })
+            .flat_map(move |(g, list)| {
+                list.iter().copied().filter(move |&t| {
+                    // A track in several of the genres asked for comes from the first one.
+                    let shared = self.songs[t as usize].genres & genres;
+                    if g == GENRES.len() {
+                        shared == 0
+                    } else {
+                        shared.trailing_zeros() as usize == g
+                    }
+                })
+            })
     }
 
     /// The catalog of the bundled tables, built once per process.
@@ -448,12 +487,8 @@ impl Music {
     }
 
     /// The track with an id starting with a short handle (what contexts carry).
-    pub fn handle(&self, song: u32) -> String {
-        self.songs[song as usize]
-            .id
-            .chars()
-            .take(HANDLE_CHARS)
-            .collect()
+    pub fn handle(&self, song: u32) -> &str {
+        handle_of(&self.songs[song as usize].id)
     }
 
     /// Up to `k` artists most like `act` (by mean features and genre shares), nearest first.
@@ -517,6 +552,13 @@ impl Music {
 
 /// Characters of a track id kept in a context (collisions among 40k ids are negligible).
 pub const HANDLE_CHARS: usize = 8;
+
+/// The handle of a track id: its first [`HANDLE_CHARS`] characters.
+pub fn handle_of(id: &str) -> &str {
+    id.char_indices()
+        .nth(HANDLE_CHARS)
+        .map_or(id, |(end, _)| &id[..end])
+}
 
 fn profile(songs: &[Song], tracks: &[u32]) -> Vec<f32> {
     let mut sums = [0.0f32; PROFILE_SCALE.len()];
@@ -634,6 +676,24 @@ pub(crate) fn tiny() -> Music {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn genre_lists_give_each_matching_track_once() {
+        let music = tiny();
+        for genres in 0..(1u8 << GENRES.len()) {
+            for korean in [false, true] {
+                let mut got: Vec<u32> = music.in_genres(genres, korean).collect();
+                got.sort_unstable();
+                let want: Vec<u32> = (0..music.songs.len() as u32)
+                    .filter(|&t| {
+                        let song = &music.songs[t as usize];
+                        song.genres & genres != 0 || (korean && song.korean)
+                    })
+                    .collect();
+                assert_eq!(got, want, "genres {genres:b}, korean {korean}");
+            }
+        }
+    }
 
     #[test]
     fn names_aliases_and_titles_resolve() {

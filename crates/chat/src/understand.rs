@@ -161,15 +161,6 @@ impl Text {
     }
 }
 
-/// Hangul suffixes stripped from a word when looking for a name in it, longest first.
-fn hangul_suffixes(vocab: &Vocab) -> impl Iterator<Item = &str> {
-    vocab
-        .forms
-        .iter()
-        .filter(|f| f.hangul)
-        .map(|f| f.text.as_str())
-}
-
 /// The artist a word names, possibly with Korean endings attached: the position and the
 /// length in characters of the name part.
 fn name_in_word(music: &Music, vocab: &Vocab, word: &str) -> Option<(u32, usize)> {
@@ -183,16 +174,15 @@ fn name_in_word(music: &Music, vocab: &Vocab, word: &str) -> Option<(u32, usize)
             let latin = rest.trim_end_matches(|c: char| c.is_ascii_alphabetic());
             if latin.len() < rest.len()
                 && latin.chars().last().is_some_and(is_hangul)
-                && vocab.forms.iter().any(|f| f.text == rest[latin.len()..])
+                && vocab.form(&rest[latin.len()..]).is_some()
             {
                 rest = latin;
                 continue;
             }
             return None;
         }
-        let stripped =
-            hangul_suffixes(vocab).find(|s| rest.len() > s.len() && rest.ends_with(s))?;
-        rest = &rest[..rest.len() - stripped.len()];
+        let stripped = vocab.hangul_suffix(rest)?;
+        rest = &rest[..rest.len() - stripped.text.len()];
         if rest.is_empty() {
             return None;
         }
@@ -234,13 +224,7 @@ pub fn parse(music: &Music, text: &str) -> Parsed {
     if let Some(s) = start {
         words.push((s, t.chars.len()));
     }
-    let is_form = |s: &str| {
-        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        vocab
-            .forms
-            .iter()
-            .any(|f| f.text == s || (f.hangul && f.text == compact))
-    };
+    let is_form = |s: &str| vocab.is_form(s);
     let chars = t.chars.clone();
     let span = |a: usize, b: usize| -> String {
         let run: String = chars[words[a].0..words[b - 1].1].iter().collect();
@@ -342,21 +326,31 @@ fn match_forms(
     let char_at: Vec<usize> = compact_text.char_indices().map(|(b, _)| b).collect();
     let spaced: String = t.chars.iter().collect();
     let spaced_at: Vec<usize> = spaced.char_indices().map(|(b, _)| b).collect();
+    // Where each form occurs, as `str::match_indices` would give them (left to right, without
+    // overlaps), for all forms in one pass over each text.
+    let mut all: Vec<(usize, usize)> = vocab.occurrences(&compact_text, &spaced);
+    all.retain(|&(f, _)| which(&vocab.forms[f]));
+    all.sort_unstable();
+    let mut hits = Vec::with_capacity(all.len());
+    let mut last = (usize::MAX, 0);
+    for (f, byte) in all {
+        if f == last.0 && byte < last.1 {
+            continue;
+        }
+        last = (f, byte + vocab.forms[f].text.len());
+        hits.push((f, byte));
+    }
     // One-syllable Hangul forms go last, in two rounds: as endings (at a word's end), then
     // content words at a word's start (랩좀 → 랩); fillers never start a word (로꼬 stays).
-    let syllables: Vec<&crate::vocab::Form> = vocab
-        .forms
+    let syllable = |f: usize| vocab.forms[f].hangul && vocab.forms[f].chars == 1;
+    let (syllables, others): (Vec<_>, Vec<_>) = hits.iter().partition(|&&(f, _)| syllable(f));
+    let rounds = others
         .iter()
-        .filter(|f| f.hangul && f.chars == 1 && which(f))
-        .collect();
-    let rounds = vocab
-        .forms
-        .iter()
-        .filter(|f| !(f.hangul && f.chars == 1) && which(f))
-        .map(|f| (f, 0))
-        .chain(syllables.iter().map(|f| (*f, 1)))
-        .chain(syllables.iter().map(|f| (*f, 2)));
-    for (form, round) in rounds {
+        .map(|&h| (h, 0))
+        .chain(syllables.iter().map(|&h| (h, 1)))
+        .chain(syllables.iter().map(|&h| (h, 2)));
+    for ((f, byte), round) in rounds {
+        let form = &vocab.forms[f];
         if form.hangul {
             if round == 2
                 && matches!(
@@ -366,36 +360,32 @@ fn match_forms(
             {
                 continue;
             }
-            for (byte, _) in compact_text.match_indices(form.text.as_str()) {
-                let Ok(first) = char_at.binary_search(&byte) else {
-                    continue;
-                };
-                let (from, to) = (compact[first], compact[first + form.chars - 1] + 1);
-                if !t.free(from..to)
-                    || (round == 1 && !t.boundary_after(to, false))
-                    || (round == 2 && !t.boundary_before(from))
-                {
-                    continue;
-                }
-                t.take(from..to);
-                found.push((from, Item::Concept(form.concept)));
+            let Ok(first) = char_at.binary_search(&byte) else {
+                continue;
+            };
+            let (from, to) = (compact[first], compact[first + form.chars - 1] + 1);
+            if !t.free(from..to)
+                || (round == 1 && !t.boundary_after(to, false))
+                || (round == 2 && !t.boundary_before(from))
+            {
+                continue;
             }
+            t.take(from..to);
+            found.push((from, Item::Concept(form.concept)));
         } else {
             // Symbols ("&", "+", ",") join words without spaces around them.
             let symbol = !form.text.chars().any(char::is_alphanumeric);
-            for (byte, _) in spaced.match_indices(form.text.as_str()) {
-                let Ok(from) = spaced_at.binary_search(&byte) else {
-                    continue;
-                };
-                let to = from + form.chars;
-                if !t.free(from..to)
-                    || (!symbol && (!t.boundary_before(from) || !t.boundary_after(to, true)))
-                {
-                    continue;
-                }
-                t.take(from..to);
-                found.push((from, Item::Concept(form.concept)));
+            let Ok(from) = spaced_at.binary_search(&byte) else {
+                continue;
+            };
+            let to = from + form.chars;
+            if !t.free(from..to)
+                || (!symbol && (!t.boundary_before(from) || !t.boundary_after(to, true)))
+            {
+                continue;
             }
+            t.take(from..to);
+            found.push((from, Item::Concept(form.concept)));
         }
     }
 }

@@ -3,7 +3,10 @@
 //! language (`vocab/ko.tsv`, `vocab/en.tsv`) lists the words and inflected forms people use for
 //! it. Adding a word or a language is an edit of a table.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 
 use crate::music::Axis;
 
@@ -142,6 +145,12 @@ pub struct Vocab {
     pub forms: Vec<Form>,
     /// Per concept, the first form of each language table (Korean, English): how replies name it.
     pub labels: Vec<[Option<&'static str>; 2]>,
+    /// Each form's text to its position in `forms` (texts are unique): a turn looks words up
+    /// many times.
+    positions: HashMap<String, usize>,
+    /// Finds every form in a text at once: Hangul forms (in the text without spaces), then the
+    /// others; each with the form's position per pattern.
+    finders: [(AhoCorasick, Vec<usize>); 2],
 }
 
 /// True for Hangul syllables and jamo.
@@ -313,10 +322,26 @@ impl Vocab {
                 .then_with(|| a.text.cmp(&b.text))
         });
         forms.dedup_by(|a, b| a.text == b.text);
+        let positions = forms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.text.clone(), i))
+            .collect();
+        let finder = |hangul: bool| -> Result<(AhoCorasick, Vec<usize>), String> {
+            let which: Vec<usize> = (0..forms.len())
+                .filter(|&i| forms[i].hangul == hangul)
+                .collect();
+            let finder = AhoCorasick::new(which.iter().map(|&i| &forms[i].text))
+                .map_err(|e| format!("vocabulary automaton: {e}"))?;
+            Ok((finder, which))
+        };
+        let finders = [finder(true)?, finder(false)?];
         Ok(Vocab {
             concepts,
             forms,
             labels,
+            positions,
+            finders,
         })
     }
 
@@ -335,6 +360,45 @@ impl Vocab {
             en.or(ko)
         };
         wanted.unwrap_or(self.concepts[concept].name)
+    }
+
+    /// The form whose text is exactly `text`.
+    pub fn form(&self, text: &str) -> Option<&Form> {
+        self.positions.get(text).map(|&i| &self.forms[i])
+    }
+
+    /// True when `text` is a form: exactly, or a Hangul form with the spaces left out.
+    pub fn is_form(&self, text: &str) -> bool {
+        if self.positions.contains_key(text) {
+            return true;
+        }
+        if !text.contains(char::is_whitespace) {
+            return false;
+        }
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        self.form(&compact).is_some_and(|f| f.hangul)
+    }
+
+    /// Every occurrence of every form, overlapping ones included: (form, byte) pairs, Hangul
+    /// forms found in `compact` (the text without spaces), the others in `spaced`.
+    pub fn occurrences(&self, compact: &str, spaced: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for ((finder, forms), text) in self.finders.iter().zip([compact, spaced]) {
+            out.extend(
+                finder
+                    .find_overlapping_iter(text)
+                    .map(|m| (forms[m.pattern().as_usize()], m.start())),
+            );
+        }
+        out
+    }
+
+    /// The longest Hangul form that `word` ends with, shorter than the word.
+    pub fn hangul_suffix(&self, word: &str) -> Option<&Form> {
+        word.char_indices()
+            .skip(1)
+            .filter_map(|(at, _)| self.form(&word[at..]))
+            .find(|f| f.hangul)
     }
 
     /// The concept named `name`.

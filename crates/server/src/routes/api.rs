@@ -30,6 +30,8 @@ pub const MAX_LIMIT: usize = 50;
 const DEFAULT_LIMIT: usize = 10;
 /// Longest chat message, in characters (the engine reads no more).
 pub const MAX_MESSAGE: usize = soundalike_chat::MAX_UTTERANCE_CHARS;
+/// Longest `context` accepted, in characters (the engine writes at most this many bytes).
+pub const MAX_CONTEXT: usize = soundalike_chat::request::MAX_CONTEXT_BYTES;
 /// Longest search query, in characters.
 pub const MAX_QUERY: usize = 200;
 
@@ -99,7 +101,7 @@ pub async fn openapi() -> Response {
         (status = 400, description = "Not a chat request (bad JSON, unknown lang)", body = ErrorBody),
         (status = 408, description = "The body did not arrive in time", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
-        (status = 422, description = "Message over 500 characters", body = ErrorBody),
+        (status = 422, description = "Message over 500 characters or context over 2048", body = ErrorBody),
         (status = 429, description = "Too many requests from this client", body = ErrorBody),
         (status = 503, description = "Overloaded", body = ErrorBody),
     ))]
@@ -120,6 +122,19 @@ pub async fn chat(
             StatusCode::UNPROCESSABLE_ENTITY,
             "message_too_long",
             format!("messages are limited to {MAX_MESSAGE} characters"),
+        ));
+    }
+    if chat
+        .context
+        .as_deref()
+        .is_some_and(|c| c.chars().nth(MAX_CONTEXT).is_some())
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "context_too_long",
+            format!(
+                "a context is at most {MAX_CONTEXT} characters: send back the one a reply gave"
+            ),
         ));
     }
     let lang = chat.lang.map(Into::into);

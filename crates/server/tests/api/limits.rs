@@ -44,6 +44,17 @@ async fn huge_inputs_get_a_polite_reply_or_a_clear_refusal() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+    // A context past the documented length is refused like the message, not silently dropped.
+    let r = app
+        .client
+        .post(app.url("/api/v1/chat"))
+        .json(&json!({"message": "more", "context": "*".repeat(2_049)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "context_too_long", "{v}");
 }
 
 #[tokio::test]
