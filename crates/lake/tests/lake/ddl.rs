@@ -40,6 +40,47 @@ fn parse_ddl(text: &str, engine: Engine) -> Vec<(String, Vec<(String, String)>)>
     tables
 }
 
+/// A lake holding the bundled catalog written for one day, to compare DDL with real files.
+pub(crate) struct WrittenLake {
+    _dir: tempfile::TempDir,
+    lake: Lake,
+    day: Partition,
+}
+
+impl WrittenLake {
+    pub(crate) async fn bundled() -> WrittenLake {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+        let day = Partition::parse("2026-01-02").unwrap();
+        let catalog = soundalike_sources::dataset::import_bundled()
+            .unwrap()
+            .catalog;
+        lake.write_catalog(day, &catalog).await.unwrap();
+        WrittenLake {
+            _dir: dir,
+            lake,
+            day,
+        }
+    }
+
+    /// A table's columns as its written Parquet file has them, typed for an engine family.
+    pub(crate) async fn columns(&self, table: &str, trino: bool) -> Vec<(String, String)> {
+        let file = &self.lake.committed_files(table, self.day).await.unwrap()[0];
+        assert!(file.key.starts_with(&format!("{table}/dt=2026-01-02/")));
+        let bytes = self.lake.storage().get(&file.key).await.unwrap().unwrap();
+        let reader = SerializedFileReader::new(bytes).unwrap();
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        schema
+            .columns()
+            .iter()
+            .map(|c| {
+                let kind = expected_type(c.physical_type(), c.logical_type_ref(), trino);
+                (c.name().to_string(), kind.to_string())
+            })
+            .collect()
+    }
+}
+
 /// The DDL type a Parquet column needs, per engine family.
 pub(crate) fn expected_type(
     physical: Physical,
@@ -69,13 +110,7 @@ pub(crate) fn expected_type(
 
 #[tokio::test]
 async fn ddl_matches_the_parquet_schema_of_written_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
-    let day = Partition::parse("2026-01-02").unwrap();
-    let catalog = soundalike_sources::dataset::import_bundled()
-        .unwrap()
-        .catalog;
-    lake.write_catalog(day, &catalog).await.unwrap();
+    let lake = WrittenLake::bundled().await;
     for engine in [Engine::Athena, Engine::Spark, Engine::Trino] {
         let text = ddl(engine, "s3://bucket/lake", "soundalike");
         let tables = parse_ddl(&text, engine);
@@ -83,23 +118,7 @@ async fn ddl_matches_the_parquet_schema_of_written_files() {
         let every_table: Vec<&str> = TABLES.iter().chain(&LIVE_TABLES).copied().collect();
         assert_eq!(names, every_table, "{engine:?}");
         for (table, columns) in tables {
-            let file = &lake.committed_files(&table, day).await.unwrap()[0];
-            assert!(file.key.starts_with(&format!("{table}/dt=2026-01-02/")));
-            let bytes = lake.storage().get(&file.key).await.unwrap().unwrap();
-            let reader = SerializedFileReader::new(bytes).unwrap();
-            let schema = reader.metadata().file_metadata().schema_descr_ptr();
-            let from_file: Vec<(String, String)> = schema
-                .columns()
-                .iter()
-                .map(|c| {
-                    let kind = expected_type(
-                        c.physical_type(),
-                        c.logical_type_ref(),
-                        engine == Engine::Trino,
-                    );
-                    (c.name().to_string(), kind.to_string())
-                })
-                .collect();
+            let from_file = lake.columns(&table, engine == Engine::Trino).await;
             assert_eq!(columns, from_file, "{engine:?} {table}");
             if engine != Engine::Trino {
                 assert!(text.contains(&format!("LOCATION 's3://bucket/lake/{table}/'")));

@@ -125,6 +125,19 @@ impl TestApp {
         (status, body)
     }
 
+    /// POST a JSON body to the chat endpoint.
+    pub async fn chat(&self, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/api/v1/chat"))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let response = self.client.get(self.url(path)).send().await.unwrap();
         let status = response.status().as_u16();

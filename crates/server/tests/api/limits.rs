@@ -36,24 +36,13 @@ async fn huge_inputs_get_a_polite_reply_or_a_clear_refusal() {
         (status, body["error"]["code"].as_str()),
         (400, Some("query_too_long"))
     );
-    let r = app
-        .client
-        .post(app.url("/api/v1/chat"))
-        .json(&json!({"message": "x".repeat(60_000)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
+    let (status, _) = app.chat(&json!({"message": "x".repeat(60_000)})).await;
+    assert_eq!(status, 422);
     // A context past the documented length is refused like the message, not silently dropped.
-    let r = app
-        .client
-        .post(app.url("/api/v1/chat"))
-        .json(&json!({"message": "more", "context": "*".repeat(2_049)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let v: Value = r.json().await.unwrap();
+    let (status, v) = app
+        .chat(&json!({"message": "more", "context": "*".repeat(2_049)}))
+        .await;
+    assert_eq!(status, 422);
     assert_eq!(v["error"]["code"], "context_too_long", "{v}");
 }
 
@@ -80,15 +69,10 @@ async fn query_and_body_shapes_are_checked_with_json_errors() {
         (200, Some(false)),
         "{body}"
     );
-    let r = app
-        .client
-        .post(app.url("/api/v1/chat"))
-        .json(&json!({"message": "Coldplay", "lang": "AAA"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let v: Value = r.json().await.unwrap();
+    let (status, v) = app
+        .chat(&json!({"message": "Coldplay", "lang": "AAA"}))
+        .await;
+    assert_eq!(status, 400);
     assert_eq!(v["error"]["code"], "bad_json");
     // A method a route does not take: JSON too.
     let r = app

@@ -97,37 +97,19 @@ async fn errors_are_json_with_proper_status() {
 #[tokio::test]
 async fn chat_api_replies_with_the_reply_model() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/chat"))
-        .json(&json!({"message": "BTS 비슷한 노래"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    let (status, v) = app.chat(&json!({"message": "BTS 비슷한 노래"})).await;
+    assert_eq!(status, 200);
     assert_eq!(v["kind"], "recommendation");
     assert_eq!(v["lang"], "ko");
     assert_eq!(v["artist"]["name"], "BTS");
     assert!(v["similar"].as_array().unwrap().len() >= 5);
-    let r = app
-        .client
-        .post(app.url("/api/v1/chat"))
-        .json(&json!({"message": "zzqx unknown", "lang": "en"}))
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let (_, v) = app
+        .chat(&json!({"message": "zzqx unknown", "lang": "en"}))
+        .await;
     assert_eq!(v["kind"], "unknown");
     assert!(v["text"].as_str().unwrap().contains("Did you mean"));
-    let r = app
-        .client
-        .post(app.url("/api/v1/chat"))
-        .json(&json!({"message": "x".repeat(501)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
+    let (status, _) = app.chat(&json!({"message": "x".repeat(501)})).await;
+    assert_eq!(status, 422);
     let r = app
         .client
         .post(app.url("/api/v1/chat"))
