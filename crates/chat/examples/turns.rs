@@ -3,6 +3,8 @@
 //! where STORE is the SQLite file a `soundalike pipeline run` published (the server's
 //! `data/soundalike.sqlite`). Prints the mean, p50 and p99 per turn, split into the understanding
 //! and answer stages, and the slowest utterances. Under `perf record` it shows the hot code.
+//! With `TURNS_DUMP=FILE` it also writes every reply (Debug form) to FILE: two builds' files
+//! must be equal when a change is meant to leave answers as they are.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +34,16 @@ fn main() -> anyhow::Result<()> {
             Ok((text, v["lang"].as_str().and_then(Lang::from_tag)))
         })
         .collect::<anyhow::Result<_>>()?;
+
+    if let Some(path) = std::env::var_os("TURNS_DUMP") {
+        let mut out = String::new();
+        for (text, lang) in &utterances {
+            let lang = lang.unwrap_or_else(|| Lang::guess(text));
+            let reply = runtime.block_on(engine.respond(engine.understand(text), lang))?;
+            out.push_str(&format!("{text}\n{reply:?}\n\n"));
+        }
+        std::fs::write(path, out)?;
+    }
 
     // Per utterance: the best of the rounds for each stage (the least disturbed).
     let mut best = vec![(Duration::MAX, Duration::MAX); utterances.len()];
@@ -66,7 +78,12 @@ fn main() -> anyhow::Result<()> {
     let mut slowest: Vec<usize> = (0..best.len()).collect();
     slowest.sort_by(|&a, &b| (best[b].0 + best[b].1).cmp(&(best[a].0 + best[a].1)));
     println!("slowest (understand µs, answer µs, utterance):");
-    for &i in slowest.iter().take(15) {
+    for &i in slowest.iter().take(
+        std::env::var("TURNS_SHOW")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15),
+    ) {
         println!(
             "{:>8.0} {:>8.0}  {}",
             micros(best[i].0),

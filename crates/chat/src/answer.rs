@@ -93,7 +93,51 @@ fn constraints(music: &Music, request: &Request) -> Constraints {
     out
 }
 
+/// Where the tracks a request may admit are all found.
+enum Tracks<'m> {
+    /// Within one bound (an [`Music::within`] range).
+    Listed(&'m [u32]),
+    /// In the genres asked for ([`Music::in_genres`]).
+    InGenres,
+    /// Anywhere.
+    All,
+}
+
 impl Constraints {
+    /// The shortest list that holds every track [`Constraints::admits`] passes: the genres'
+    /// tracks, or those within the tightest bound, year range or popularity limit (`bounds`:
+    /// the bounds count).
+    fn narrowest<'m>(&self, music: &'m Music, bounds: bool) -> Tracks<'m> {
+        let mut best = Tracks::All;
+        let mut size = music.songs.len();
+        if self.genres != 0 || self.korean {
+            let n = music.in_genres_bound(self.genres, self.korean);
+            if n < size {
+                (best, size) = (Tracks::InGenres, n);
+            }
+        }
+        let years = self
+            .years
+            .map(|(a, b)| music.within(Axis::Year, f32::from(a), f32::from(b)));
+        let within = self.bounds.iter().filter(|_| bounds).map(|b| {
+            if b.min {
+                music.within(b.axis, b.value, f32::INFINITY)
+            } else {
+                music.within(b.axis, f32::NEG_INFINITY, b.value)
+            }
+        });
+        let little_known = (self.fame == Some(Fame::Low)).then(|| {
+            let most = LOW_FAME.iter().max().copied().unwrap_or(u8::MAX);
+            music.within(Axis::Popularity, 0.0, f32::from(most))
+        });
+        for list in years.into_iter().chain(little_known).chain(within) {
+            if list.len() < size {
+                (best, size) = (Tracks::Listed(list), list.len());
+            }
+        }
+        best
+    }
+
     fn admits(&self, song: &Song, bounds: bool) -> bool {
         if (self.genres != 0 || self.korean)
             && song.genres & self.genres == 0
@@ -223,13 +267,14 @@ pub fn answer(
                 && c.admits(song, bounds)
         };
         let Some(nearest) = &nearest else {
-            let all: Box<dyn Iterator<Item = u32>> = if c.genres != 0 || c.korean {
-                // Only tracks of the genres asked for can pass.
-                Box::new(music.in_genres(c.genres, c.korean))
-            } else {
-                Box::new(0..music.songs.len() as u32)
+            let admitted = |tracks: &mut dyn Iterator<Item = u32>| -> Vec<(u32, f32)> {
+                tracks.filter(|&t| admit(t)).map(|t| (t, 0.0)).collect()
             };
-            return all.filter(|&t| admit(t)).map(|t| (t, 0.0)).collect();
+            return match c.narrowest(music, bounds) {
+                Tracks::Listed(list) => admitted(&mut list.iter().copied()),
+                Tracks::InGenres => admitted(&mut music.in_genres(c.genres, c.korean)),
+                Tracks::All => admitted(&mut (0..music.songs.len() as u32)),
+            };
         };
         let mut pool = seed_pool(&seed_artists, nearest, k);
         if let Some(s) = seed_song {
@@ -432,4 +477,57 @@ fn reasons(
     }
     out.truncate(2);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every track a request admits is in the list it reads instead of the whole catalog, for
+    /// each filter concept alone, with a decade, and with another concept.
+    #[test]
+    fn narrowest_list_holds_every_admitted_track() {
+        let music = Music::bundled();
+        let vocab = Vocab::get();
+        let filters: Vec<&str> = vocab
+            .concepts
+            .iter()
+            .filter(|c| matches!(c.meaning, Meaning::Filter(_)))
+            .map(|c| c.name)
+            .collect();
+        let mut requests: Vec<Request> = Vec::new();
+        for (i, &name) in filters.iter().enumerate() {
+            let request = |concepts: Vec<&str>, years| Request {
+                concepts: concepts.into_iter().map(String::from).collect(),
+                years,
+                ..Request::default()
+            };
+            requests.push(request(vec![name], None));
+            requests.push(request(vec![name], Some((1990, 1999))));
+            requests.push(request(
+                vec![name, filters[(i * 7 + 3) % filters.len()]],
+                None,
+            ));
+        }
+        for request in &requests {
+            let c = constraints(&music, request);
+            for bounds in [true, false] {
+                let listed: HashSet<u32> = match c.narrowest(&music, bounds) {
+                    Tracks::Listed(list) => list.iter().copied().collect(),
+                    Tracks::InGenres => music.in_genres(c.genres, c.korean).collect(),
+                    Tracks::All => continue,
+                };
+                for (t, song) in music.songs.iter().enumerate() {
+                    if c.admits(song, bounds) {
+                        assert!(
+                            listed.contains(&(t as u32)),
+                            "{:?} (bounds {bounds}) admits {} but does not list it",
+                            request.concepts,
+                            song.title
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -501,12 +501,39 @@ impl Default for EngineConfig {
 pub struct Engine {
     recommender: Arc<Recommender>,
     music: Arc<Music>,
+    links: Arc<Links>,
     // Shared so that a clone per request allocates nothing.
     config: Arc<EngineConfig>,
 }
 
 /// Nearest artists asked of the similarity marts for a seed.
 const MART_NEIGHBOURS: usize = 30;
+
+/// The same artists in the recommender's snapshot and the track catalog, matched by exact name
+/// once per engine, not per turn.
+#[derive(Debug, Default)]
+struct Links {
+    /// Per catalog artist, its recommender entry.
+    entry_of_act: Vec<Option<usize>>,
+    /// Per recommender entry, its catalog artist.
+    act_of_entry: Vec<Option<u32>>,
+}
+
+impl Links {
+    fn new(recommender: &Recommender, music: &Music) -> Links {
+        Links {
+            entry_of_act: music
+                .acts
+                .iter()
+                .map(|act| recommender.find_exact(&act.name))
+                .collect(),
+            act_of_entry: (0..)
+                .map_while(|entry| recommender.artist_at(entry))
+                .map(|row| music.artist_exact(&row.name))
+                .collect(),
+        }
+    }
+}
 
 impl Engine {
     /// An engine over a loaded recommender and the bundled track catalog.
@@ -521,6 +548,7 @@ impl Engine {
         config: EngineConfig,
     ) -> Self {
         Self {
+            links: Arc::new(Links::new(&recommender, &music)),
             recommender,
             music,
             config: Arc::new(config),
@@ -678,22 +706,14 @@ impl Engine {
     /// Other artists the similarity marts put near a catalog artist (the marts know the
     /// TidyTuesday artists; Korean acts get the catalog's own likeness only).
     fn mart_neighbours(&self, act: u32) -> Vec<u32> {
-        let name = &self.music.acts[act as usize].name;
-        let Some(entry) = self.recommender.find_exact(name) else {
+        let Some(entry) = self.links.entry_of_act[act as usize] else {
             return Vec::new();
         };
-        let found = Resolution::Found { entry, exact: true };
-        match self
-            .recommender
-            .answer(name, found, &self.config.algorithm, MART_NEIGHBOURS)
-        {
-            Ok(Answer::Found(r)) => r
-                .similar
-                .iter()
-                .filter_map(|s| self.music.artist_exact(&s.artist.name))
-                .collect(),
-            _ => Vec::new(),
-        }
+        self.recommender
+            .similar_entries(entry, &self.config.algorithm)
+            .take(MART_NEIGHBOURS)
+            .filter_map(|other| self.links.act_of_entry[other])
+            .collect()
     }
 
     /// A planned turn's reply (synchronous: the catalog is in memory).

@@ -151,6 +151,29 @@ pub struct Music {
     /// Tracks per [`GENRES`] bit, then the K-pop table's: what a genre request reads instead
     /// of every track.
     by_genre: [Vec<u32>; GENRES.len() + 1],
+    /// Per [`Axis::ALL`] entry, the tracks with a known value in the order of that value: a
+    /// bounded request reads the tracks within its bound instead of every track.
+    by_axis: Vec<AxisIndex>,
+}
+
+/// The tracks with a known value on one axis, sorted by it (ties by position).
+#[derive(Default)]
+struct AxisIndex {
+    values: Vec<f32>,
+    tracks: Vec<u32>,
+}
+
+impl AxisIndex {
+    fn new(songs: &[Song], axis: Axis) -> AxisIndex {
+        let mut pairs: Vec<(f32, u32)> = songs
+            .iter()
+            .enumerate()
+            .filter_map(|(t, song)| Some((song.value(axis)?, t as u32)))
+            .collect();
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let (values, tracks) = pairs.into_iter().unzip();
+        AxisIndex { values, tracks }
+    }
 }
 
 impl std::fmt::Debug for Music {
@@ -365,6 +388,10 @@ impl Music {
                 }
             }
         }
+        let by_axis = Axis::ALL
+            .iter()
+            .map(|&a| AxisIndex::new(&songs, a))
+            .collect();
         Music {
             songs,
             acts,
@@ -375,7 +402,32 @@ impl Music {
             titles,
             by_id,
             by_genre,
+            by_axis,
         }
+    }
+
+    /// The tracks whose `axis` value is known and within `low..=high`, each once.
+    pub fn within(&self, axis: Axis, low: f32, high: f32) -> &[u32] {
+        let index = &self.by_axis[axis as usize];
+        let start = index.values.partition_point(|&v| v < low);
+        let end = index.values.partition_point(|&v| v <= high);
+        &index.tracks[start..end.max(start)]
+    }
+
+    /// At least as many as [`Music::in_genres`] yields for the same arguments.
+    pub fn in_genres_bound(&self, genres: u8, korean: bool) -> usize {
+        self.by_genre
+            .iter()
+            .enumerate()
+            .filter(|&(g, _)| {
+                if g == GENRES.len() {
+                    korean
+                } else {
+                    genres & (1 << g) != 0
+                }
+            })
+            .map(|(_, list)| list.len())
+            .sum()
     }
 
     /// Every track with a [`GENRES`] bit of `genres` or, when `korean`, from the K-pop table;
@@ -691,6 +743,29 @@ mod tests {
                     })
                     .collect();
                 assert_eq!(got, want, "genres {genres:b}, korean {korean}");
+            }
+        }
+    }
+
+    #[test]
+    fn axis_ranges_give_each_track_within_once() {
+        let music = tiny();
+        for axis in Axis::ALL {
+            let mut values: Vec<f32> = music.songs.iter().filter_map(|s| s.value(axis)).collect();
+            values.extend([f32::NEG_INFINITY, f32::INFINITY]);
+            for &low in &values {
+                for &high in &values {
+                    let mut got = music.within(axis, low, high).to_vec();
+                    got.sort_unstable();
+                    let want: Vec<u32> = (0..music.songs.len() as u32)
+                        .filter(|&t| {
+                            music.songs[t as usize]
+                                .value(axis)
+                                .is_some_and(|v| low <= v && v <= high)
+                        })
+                        .collect();
+                    assert_eq!(got, want, "{axis:?} {low}..={high}");
+                }
             }
         }
     }

@@ -410,6 +410,17 @@ impl Recommender {
         self.artists.get(entry)
     }
 
+    /// The entries of the artists `algorithm`'s mart puts nearest the artist at `entry`, nearest
+    /// first (none when that mart is not loaded).
+    pub fn similar_entries(&self, entry: usize, algorithm: &str) -> impl Iterator<Item = usize> {
+        self.marts
+            .get(algorithm)
+            .and_then(|mart| mart.get(entry))
+            .into_iter()
+            .flatten()
+            .map(|&(other, _, _)| other)
+    }
+
     fn artist_ref(&self, entry: usize, tracks: usize) -> ArtistRef {
         let row = &self.artists[entry];
         ArtistRef {
