@@ -154,6 +154,38 @@ pub struct Music {
     /// Per [`Axis::ALL`] entry, the tracks with a known value in the order of that value: a
     /// bounded request reads the tracks within its bound instead of every track.
     by_axis: Vec<AxisIndex>,
+    /// Per artist, its profile in one flat record: the likeness pass reads them in a row.
+    likeness: Vec<Likeness>,
+}
+
+/// Length of an artist profile: scaled mean features, then genre shares.
+const PROFILE_LEN: usize = PROFILE_SCALE.len() + GENRES.len() + 1;
+
+/// An artist's profile for [`Music::neighbours`].
+#[derive(Clone, Copy)]
+struct Likeness {
+    profile: [f32; PROFILE_LEN],
+    korean: bool,
+    /// It has a profile.
+    known: bool,
+    /// It has a profile and at least two tracks: it may be someone's neighbour.
+    comparable: bool,
+}
+
+impl Likeness {
+    fn of(act: &Act) -> Likeness {
+        let mut profile = [0.0; PROFILE_LEN];
+        let known = act.profile.len() == PROFILE_LEN;
+        if known {
+            profile.copy_from_slice(&act.profile);
+        }
+        Likeness {
+            profile,
+            korean: act.korean,
+            known,
+            comparable: known && act.tracks.len() >= 2,
+        }
+    }
 }
 
 /// The tracks with a known value on one axis, sorted by it (ties by position).
@@ -392,6 +424,7 @@ impl Music {
             .iter()
             .map(|&a| AxisIndex::new(&songs, a))
             .collect();
+        let likeness = acts.iter().map(Likeness::of).collect();
         Music {
             songs,
             acts,
@@ -403,6 +436,7 @@ impl Music {
             by_id,
             by_genre,
             by_axis,
+            likeness,
         }
     }
 
@@ -545,23 +579,23 @@ impl Music {
 
     /// Up to `k` artists most like `act` (by mean features and genre shares), nearest first.
     pub fn neighbours(&self, act: u32, k: usize) -> Vec<u32> {
-        let me = &self.acts[act as usize];
-        if me.profile.is_empty() {
+        let me = &self.likeness[act as usize];
+        if !me.known {
             return Vec::new();
         }
         let mut scored: Vec<(f32, u32)> = self
-            .acts
+            .likeness
             .iter()
             .enumerate()
-            .filter(|(i, a)| *i as u32 != act && a.tracks.len() >= 2 && !a.profile.is_empty())
-            .map(|(i, a)| {
+            .filter(|(i, other)| *i as u32 != act && other.comparable)
+            .map(|(i, other)| {
                 let mut d: f32 = me
                     .profile
                     .iter()
-                    .zip(&a.profile)
+                    .zip(&other.profile)
                     .map(|(x, y)| (x - y) * (x - y))
                     .sum();
-                if a.korean != me.korean {
+                if other.korean != me.korean {
                     d += 0.6;
                 }
                 (d, i as u32)

@@ -20,6 +20,16 @@ pub fn normalize_name(name: &str) -> String {
         // Unicode tables (most names and titles are ASCII).
         return collapse_whitespace(&name.to_ascii_lowercase());
     }
+    if is_plain(name) {
+        // Precomposed Hangul syllables are NFKC already and have no case; next to ASCII nothing
+        // composes: the same key, again without the tables (what Korean users type).
+        let lowered: String = name.chars().map(|c| c.to_ascii_lowercase()).collect();
+        return collapse_whitespace(&lowered);
+    }
+    normalize_name_unicode(name)
+}
+
+fn normalize_name_unicode(name: &str) -> String {
     let folded: String = name
         .nfkc()
         .collect::<String>()
@@ -29,11 +39,22 @@ pub fn normalize_name(name: &str) -> String {
     collapse_whitespace(&folded)
 }
 
+/// Only ASCII and precomposed Hangul syllables: text every normalisation form leaves as it is
+/// (but for ASCII case).
+fn is_plain(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii() || ('\u{AC00}'..='\u{D7A3}').contains(&c))
+}
+
 /// A looser key for matching user input: the normalised name without accents, punctuation,
 /// spaces, or a leading "the".
 pub fn loose_key(name: &str) -> String {
     let normalized = normalize_name(name);
     let stripped = normalized.strip_prefix("the ").unwrap_or(&normalized);
+    if is_plain(stripped) {
+        // No accents to drop, and decomposing then recomposing gives the syllables back.
+        return stripped.chars().filter(|c| c.is_alphanumeric()).collect();
+    }
     // NFD splits accents off Latin letters; NFC afterwards recomposes Hangul syllables, whose
     // jamo are letters, not combining marks.
     let no_marks: String = stripped
@@ -108,6 +129,38 @@ mod tests {
                 collapse_whitespace(&unicode),
                 "{name:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_plain_shortcuts_give_the_unicode_keys() {
+        // Mixed ASCII and Hangul syllables (and, to check the guard, jamo, accents, full-width
+        // letters and other spaces), from a fixed pseudo-random sequence.
+        let alphabet: Vec<char> =
+            "aZ 9'-.&\tThe 아이유방탄소년단ㅋㅎ\u{1100}\u{1161}é\u{301}Ｃ\u{3000}\u{a0}"
+                .chars()
+                .collect();
+        let mut state = 0x2545_f491_u64;
+        for _ in 0..20_000 {
+            let len = (state >> 60) as usize;
+            let name: String = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(state >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let unicode = normalize_name_unicode(&name);
+            assert_eq!(normalize_name(&name), unicode, "{name:?}");
+            let stripped = unicode.strip_prefix("the ").unwrap_or(&unicode);
+            let loose: String = stripped
+                .nfd()
+                .filter(|c| !is_combining_mark(*c))
+                .nfc()
+                .filter(|c| c.is_alphanumeric())
+                .collect();
+            assert_eq!(loose_key(&name), loose, "{name:?}");
         }
     }
 
