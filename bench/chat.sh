@@ -24,42 +24,17 @@ for _ in $(seq 240); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && b
 
 python3 - "$work" <<'PY'
 import json, sys
+sys.path.insert(0, "bench")
+from wrk import kakao, script, write_scripts
 work = sys.argv[1]
 lines = [json.loads(l) for l in open("crates/chat/tests/corpus/singles.jsonl", encoding="utf-8") if l.strip()]
-def kakao(i, line):
-    return json.dumps({
-        "intent": {"id": "i", "name": "skill"},
-        "userRequest": {"timezone": "Asia/Seoul", "utterance": line["text"], "lang": line["lang"],
-                        "user": {"id": f"u{i}", "type": "botUserKey"}},
-        "bot": {"id": "b", "name": "soundalike"},
-        "action": {"params": {}, "detailParams": {}},
-        "contexts": [],
-    }, ensure_ascii=False)
 def chat(line):
     return json.dumps({"message": line["text"], "lang": line["lang"]}, ensure_ascii=False)
-# Requests are formatted once in init(); request() only hands them out.
-def script(bodies, method, path):
-    return f"""local bodies = {{{",".join(json.dumps(b, ensure_ascii=False) for b in bodies)}}}
-local requests = {{}}
-local i = 0
-init = function(args)
-  for n, body in ipairs(bodies) do
-    requests[n] = wrk.format("{method}", "{path}", {{["Content-Type"] = "application/json"}}, body)
-  end
-end
-request = function()
-  i = i + 1
-  return requests[(i % #requests) + 1]
-end
-"""
-scripts = {
+write_scripts(work, {
     "healthz": script([""], "GET", "/healthz"),
-    "kakao": script([kakao(i, l) for i, l in enumerate(lines)], "POST", "/kakao/skill"),
+    "kakao": script([kakao(i, l["text"], l["lang"]) for i, l in enumerate(lines)], "POST", "/kakao/skill"),
     "chat": script([chat(l) for l in lines], "POST", "/api/v1/chat"),
-}
-for name, text in scripts.items():
-    with open(f"{work}/{name}.lua", "w", encoding="utf-8") as out:
-        out.write(text)
+})
 PY
 
 run() { # name, extra wrk args...
@@ -72,16 +47,12 @@ for round in $(seq "$rounds"); do
   run "chat-$round" -s "$work/chat.lua" "http://127.0.0.1:$port"
 done
 python3 - "$work" "$rounds" <<'PY'
-import re, statistics, sys
+import statistics, sys
+sys.path.insert(0, "bench")
+import wrk
 work, rounds = sys.argv[1], int(sys.argv[2])
 def parse(name):
-    text = open(f"{work}/{name}.txt").read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    def pct(p):
-        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", text)
-        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
+    return wrk.parse(f"{work}/{name}.txt")
 print(f"{'round':<7}{'endpoint':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
 p99 = {"kakao": [], "chat": []}
 for r in range(1, rounds + 1):

@@ -24,44 +24,19 @@ for _ in $(seq 240); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && b
 
 # Realistic payloads, JSON-escaped by Python, sent round robin by a wrk script.
 python3 - "$work" <<'PY'
-import csv, gzip, json, sys
+import csv, gzip, sys
+sys.path.insert(0, "bench")
+from wrk import kakao, script, write_scripts
 work = sys.argv[1]
 hot = ["Coldplay", "콜드플레이 비슷한 노래", "BTS", "Maroon 5", "songs like Daft Punk", "Queen", "Drake", "Colplay"]
 with gzip.open("data/tidytuesday_2020-01-21_spotify_songs.csv.gz", "rt", encoding="utf-8") as f:
     names = sorted({row["track_artist"] for row in csv.DictReader(f) if row["track_artist"] not in ("", "NA")})
 wide = names[:: max(1, len(names) // 2000)][:2000]
-def payload(i, utterance):
-    return json.dumps({
-        "intent": {"id": "i", "name": "skill"},
-        "userRequest": {"timezone": "Asia/Seoul", "utterance": utterance, "lang": "ko",
-                        "user": {"id": f"u{i}", "type": "botUserKey"}},
-        "bot": {"id": "b", "name": "soundalike"},
-        "action": {"params": {}, "detailParams": {}},
-    }, ensure_ascii=False)
-# Requests are formatted once in init(); request() only hands them out, so the load generator
-# spends the same per request on every endpoint, /healthz included.
-def script(bodies, method, path):
-    return f"""local bodies = {{{",".join(json.dumps(b, ensure_ascii=False) for b in bodies)}}}
-local requests = {{}}
-local i = 0
-init = function(args)
-  for n, body in ipairs(bodies) do
-    requests[n] = wrk.format("{method}", "{path}", {{["Content-Type"] = "application/json"}}, body)
-  end
-end
-request = function()
-  i = i + 1
-  return requests[(i % #requests) + 1]
-end
-"""
-scripts = {
+write_scripts(work, {
     "healthz": script([""], "GET", "/healthz"),
-    "hot": script([payload(i, u) for i, u in enumerate(hot)], "POST", "/kakao/skill"),
-    "wide": script([payload(i, u) for i, u in enumerate(wide)], "POST", "/kakao/skill"),
-}
-for name, text in scripts.items():
-    with open(f"{work}/{name}.lua", "w", encoding="utf-8") as out:
-        out.write(text)
+    "hot": script([kakao(i, u) for i, u in enumerate(hot)], "POST", "/kakao/skill"),
+    "wide": script([kakao(i, u) for i, u in enumerate(wide)], "POST", "/kakao/skill"),
+})
 PY
 
 run() { # name, extra wrk args...
@@ -74,16 +49,12 @@ for round in $(seq "$rounds"); do
   run "wide-$round" -s "$work/wide.lua" "http://127.0.0.1:$port"
 done
 python3 - "$work" "$rounds" <<'PY'
-import re, statistics, sys
+import statistics, sys
+sys.path.insert(0, "bench")
+import wrk
 work, rounds = sys.argv[1], int(sys.argv[2])
 def parse(name):
-    text = open(f"{work}/{name}.txt").read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    def pct(p):
-        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", text)
-        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
+    return wrk.parse(f"{work}/{name}.txt")
 print(f"{'round':<7}{'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'ratio':>8}")
 ratios = {"hot": [], "wide": []}
 for r in range(1, rounds + 1):
