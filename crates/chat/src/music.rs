@@ -2,8 +2,9 @@
 //! attributes requests are about (playlist genres and subgenres, release year, popularity, audio
 //! features, Korean act or not), artist and title lookups, and artist likeness from the tracks.
 //!
-//! Built once per process from the bundled TidyTuesday and K-pop tables (about 40k tracks); every
-//! answer reads it in memory.
+//! Built once per process from the merged bundled datasets (about 40k tracks;
+//! `soundalike_sources::bundled`, whose parse `serve`'s first pipeline run shares); an artist is
+//! a Korean act when the merge gave it the `k-pop` genre. Every answer reads it in memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -97,7 +98,7 @@ pub struct Song {
     pub popularity: u8,
     /// Release year (TidyTuesday tracks).
     pub year: Option<u16>,
-    /// A track of the K-pop table.
+    /// A track by a Korean act.
     pub korean: bool,
     /// Bit per [`GENRES`] entry.
     pub genres: u8,
@@ -128,7 +129,7 @@ pub struct Act {
     pub tracks: Vec<u32>,
     /// Mean features (scaled to about 0..1) then genre shares, for likeness.
     pub profile: Vec<f32>,
-    /// Any track from the K-pop table.
+    /// A Korean act (see `soundalike_sources::bundled::korean_acts`).
     pub korean: bool,
 }
 
@@ -148,8 +149,8 @@ pub struct Music {
     /// Loose key of a title without version suffixes → tracks.
     titles: HashMap<String, Vec<u32>>,
     by_id: HashMap<String, u32>,
-    /// Tracks per [`GENRES`] bit, then the K-pop table's: what a genre request reads instead
-    /// of every track.
+    /// Tracks per [`GENRES`] bit, then Korean acts': what a genre request reads instead of
+    /// every track.
     by_genre: [Vec<u32>; GENRES.len() + 1],
     /// Per [`Axis::ALL`] entry, the tracks with a known value in the order of that value: a
     /// bounded request reads the tracks within its bound instead of every track.
@@ -241,77 +242,76 @@ const PROFILE_SCALE: [(usize, f32, f32); 7] = [
 ];
 
 impl Music {
-    /// Build from the TidyTuesday catalog and the K-pop table's.
-    pub fn new(tidy: &Catalog, kpop: &Catalog, aliases: &[(String, String)]) -> Music {
-        let mut subgenres: Vec<String> = tidy
+    /// Build from a catalog (the bundled datasets, merged).
+    pub fn new(catalog: &Catalog, aliases: &[(String, String)]) -> Music {
+        use soundalike_sources::bundled::{KOREAN_ACT_GENRE, KOREAN_ACT_SOURCE};
+        let mut subgenres: Vec<String> = catalog
             .memberships
             .iter()
             .filter_map(|m| m.subgenre.clone())
             .collect();
         subgenres.sort();
         subgenres.dedup();
+        let korean_acts: std::collections::HashSet<&str> = catalog
+            .genres
+            .iter()
+            .filter(|g| g.source == KOREAN_ACT_SOURCE && g.genre == KOREAN_ACT_GENRE)
+            .map(|g| g.artist_id.0.as_str())
+            .collect();
         let mut acts: Vec<Act> = Vec::new();
-        let mut act_of: HashMap<String, u32> = HashMap::new();
+        let mut act_of: HashMap<&str, u32> = HashMap::new();
         let mut songs: Vec<Song> = Vec::new();
         let mut by_id: HashMap<String, u32> = HashMap::new();
-        for (catalog, korean) in [(kpop, true), (tidy, false)] {
-            let names: HashMap<&str, &str> = catalog
-                .artists
-                .iter()
-                .map(|a| (a.id.0.as_str(), a.name.as_str()))
-                .collect();
-            for track in &catalog.tracks {
-                let (Some(title), Some(artist)) = (
-                    track.name.as_deref(),
-                    track
-                        .artist_id
-                        .as_ref()
-                        .and_then(|id| names.get(id.0.as_str())),
-                ) else {
-                    continue;
-                };
-                if let Some(&known) = by_id.get(&track.id) {
-                    // In both tables: the TidyTuesday row adds a date; the act stays Korean.
-                    let song = &mut songs[known as usize];
-                    song.year = song.year.or(track.release_year());
-                    continue;
-                }
-                let key = soundalike_core::names::normalize_name(artist);
-                let artist = *act_of.entry(key).or_insert_with(|| {
-                    acts.push(Act {
-                        name: artist.to_string(),
-                        tracks: Vec::new(),
-                        profile: Vec::new(),
-                        korean,
-                    });
-                    acts.len() as u32 - 1
-                });
-                let f = &track.features;
-                let nan = |v: Option<f32>| v.unwrap_or(f32::NAN);
-                by_id.insert(track.id.clone(), songs.len() as u32);
-                songs.push(Song {
-                    id: track.id.clone(),
-                    title: title.to_string(),
-                    artist,
-                    popularity: track.popularity.unwrap_or(0),
-                    year: track.release_year(),
+        let names: HashMap<&str, &str> = catalog
+            .artists
+            .iter()
+            .map(|a| (a.id.0.as_str(), a.name.as_str()))
+            .collect();
+        for track in &catalog.tracks {
+            let (Some(title), Some((id, artist))) = (
+                track.name.as_deref(),
+                track
+                    .artist_id
+                    .as_ref()
+                    .and_then(|id| Some((id.0.as_str(), *names.get(id.0.as_str())?))),
+            ) else {
+                continue;
+            };
+            let korean = korean_acts.contains(id);
+            let artist = *act_of.entry(id).or_insert_with(|| {
+                acts.push(Act {
+                    name: artist.to_string(),
+                    tracks: Vec::new(),
+                    profile: Vec::new(),
                     korean,
-                    genres: 0,
-                    subgenres: 0,
-                    features: [
-                        nan(f.danceability),
-                        nan(f.energy),
-                        nan(f.loudness),
-                        nan(f.speechiness),
-                        nan(f.acousticness),
-                        nan(f.instrumentalness),
-                        nan(f.valence),
-                        nan(f.tempo),
-                    ],
                 });
-            }
+                acts.len() as u32 - 1
+            });
+            let f = &track.features;
+            let nan = |v: Option<f32>| v.unwrap_or(f32::NAN);
+            by_id.insert(track.id.clone(), songs.len() as u32);
+            songs.push(Song {
+                id: track.id.clone(),
+                title: title.to_string(),
+                artist,
+                popularity: track.popularity.unwrap_or(0),
+                year: track.release_year(),
+                korean,
+                genres: 0,
+                subgenres: 0,
+                features: [
+                    nan(f.danceability),
+                    nan(f.energy),
+                    nan(f.loudness),
+                    nan(f.speechiness),
+                    nan(f.acousticness),
+                    nan(f.instrumentalness),
+                    nan(f.valence),
+                    nan(f.tempo),
+                ],
+            });
         }
-        for m in &tidy.memberships {
+        for m in &catalog.memberships {
             let Some(&t) = by_id.get(&m.track_id) else {
                 continue;
             };
@@ -464,7 +464,7 @@ impl Music {
             .sum()
     }
 
-    /// Every track with a [`GENRES`] bit of `genres` or, when `korean`, from the K-pop table;
+    /// Every track with a [`GENRES`] bit of `genres` or, when `korean`, by a Korean act;
     /// each once.
     pub fn in_genres(&self, genres: u8, korean: bool) -> impl Iterator<Item = u32> + '_ {
         self.by_genre
@@ -490,22 +490,24 @@ impl Music {
             })
     }
 
-    /// The catalog of the bundled tables, built once per process.
+    /// The catalog of every bundled dataset, built once per process (from the parse the
+    /// pipeline shares, see `soundalike_sources::bundled::imported`).
     pub fn bundled() -> Arc<Music> {
         static MUSIC: OnceLock<Arc<Music>> = OnceLock::new();
         MUSIC
             .get_or_init(|| {
                 let started = std::time::Instant::now();
-                let tidy = soundalike_sources::dataset::import_bundled()
-                    .map(|i| i.catalog)
-                    .unwrap_or_default();
-                let kpop = soundalike_sources::kpop::import_bundled()
-                    .map(|i| i.catalog)
-                    .unwrap_or_default();
+                let catalog = match soundalike_sources::bundled::import(&[]) {
+                    Ok(merged) => merged.catalog,
+                    Err(error) => {
+                        tracing::error!(%error, "bundled datasets unreadable: no track catalog");
+                        Catalog::default()
+                    }
+                };
                 let aliases: Vec<(String, String)> = soundalike_recommend::alias_pairs()
                     .map(|(a, n)| (a.to_string(), n.to_string()))
                     .collect();
-                let music = Music::new(&tidy, &kpop, &aliases);
+                let music = Music::new(&catalog, &aliases);
                 tracing::info!(
                     tracks = music.songs.len(),
                     artists = music.acts.len(),
@@ -611,7 +613,7 @@ impl Music {
         scored.into_iter().map(|(_, a)| a).collect()
     }
 
-    /// The playlist genres of a track (with `k-pop` for the K-pop table's).
+    /// The playlist genres of a track (with `k-pop` for a Korean act's).
     pub fn genre_labels(&self, song: &Song) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = GENRES
             .iter()
@@ -741,22 +743,28 @@ pub(crate) fn tiny() -> Music {
         }],
         ..Catalog::default()
     };
-    let kpop = Catalog {
-        artists: ["BTS", "IU", "TWICE"].map(artist).to_vec(),
-        tracks: vec![
-            track("bt000001", "Dynamite", "BTS", 86, 0.76, 114.0),
-            track("iu000001", "Palette", "IU", 70, 0.5, 120.0),
-            track("tw000001", "Fancy", "TWICE", 75, 0.9, 120.0),
-        ],
-        ..Catalog::default()
-    };
+    let mut catalog = tidy;
+    catalog.artists.extend(["BTS", "IU", "TWICE"].map(artist));
+    catalog.tracks.extend([
+        track("bt000001", "Dynamite", "BTS", 86, 0.76, 114.0),
+        track("iu000001", "Palette", "IU", 70, 0.5, 120.0),
+        track("tw000001", "Fancy", "TWICE", 75, 0.9, 120.0),
+    ]);
+    catalog.genres.extend(
+        ["BTS", "IU", "TWICE"].map(|name| soundalike_core::ArtistGenre {
+            artist_id: artist_id_for(name),
+            source: soundalike_sources::bundled::KOREAN_ACT_SOURCE.into(),
+            genre: soundalike_sources::bundled::KOREAN_ACT_GENRE.into(),
+        }),
+    );
+    catalog.sort();
     let aliases = [
         ("아이유", "IU"),
         ("트와이스", "TWICE"),
         ("콜플", "Coldplay"),
     ]
     .map(|(a, n)| (a.to_string(), n.to_string()));
-    Music::new(&tidy, &kpop, &aliases)
+    Music::new(&catalog, &aliases)
 }
 
 #[cfg(test)]

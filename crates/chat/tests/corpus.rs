@@ -276,7 +276,7 @@ fn engine() -> Engine {
     let dir = tempfile::tempdir().unwrap();
     let stores = dir.path().join("soundalike.sqlite");
     let options = soundalike_pipeline::Options {
-        input: soundalike_pipeline::Input::Bundled,
+        input: soundalike_pipeline::Input::bundled(),
         lake: dir.path().join("lake").display().to_string(),
         stores: stores.clone().into(),
         algorithms: vec![soundalike_similarity::Algorithm::DEFAULT],

@@ -185,9 +185,13 @@ pub enum PipelineCommand {
 
 #[derive(Debug, Args)]
 pub struct PipelineRunArgs {
-    /// A CSV in the bundled dataset's column layout (plain or .gz) [default: the bundled data].
-    #[arg(long, env = "SOUNDALIKE_DATASET")]
+    /// A CSV in the TidyTuesday table's column layout (plain or .gz) instead of the bundled data.
+    #[arg(long, env = "SOUNDALIKE_DATASET", conflicts_with = "bundled")]
     pub dataset: Option<PathBuf>,
+    /// Bundled datasets to import and merge, comma-separated: `tidytuesday`, `kpop`
+    /// [default: every one].
+    #[arg(long, value_delimiter = ',')]
+    pub bundled: Vec<String>,
     /// Where the catalog comes from: `dataset` (the bundled data or --dataset), `lake` (what the
     /// lake already holds, e.g. after `ingest`), or live sources, comma-separated
     /// (`spotify,deezer,...`: crawl from --artists first).
@@ -249,9 +253,13 @@ pub struct EvalArgs {
     /// An algorithm name or `all` [default: all].
     #[arg(long, default_value = "all")]
     pub algorithm: String,
-    /// A CSV in the bundled dataset's layout [default: the bundled data].
-    #[arg(long, env = "SOUNDALIKE_DATASET")]
+    /// A CSV in the TidyTuesday table's layout [default: the bundled TidyTuesday table].
+    #[arg(long, env = "SOUNDALIKE_DATASET", conflicts_with = "bundled")]
     pub dataset: Option<PathBuf>,
+    /// Bundled datasets to merge into the catalog, comma-separated (`tidytuesday,kpop`); with
+    /// `kpop`, the K-pop neighbour figure is reported too [default: tidytuesday].
+    #[arg(long, value_delimiter = ',')]
+    pub bundled: Vec<String>,
     /// Spotify genre lists per artist (Kaggle `data_w_genres.csv`: artists, ..., genres), matched
     /// by normalised name, as live Spotify lookups would supply them. For evaluation only.
     #[arg(long)]

@@ -179,9 +179,9 @@ pub struct Catalog {
     pub tracks: Vec<Track>,
     /// Unique by (playlist_id, track_id).
     pub memberships: Vec<PlaylistMembership>,
-    /// Unique by (artist_id, source). Empty for the bundled dataset.
+    /// Unique by (artist_id, source). The bundled K-pop table gives `spotify` ids.
     pub source_ids: Vec<SourceId>,
-    /// Unique by (artist_id, source, genre). Empty for the bundled dataset.
+    /// Unique by (artist_id, source, genre). The bundled merge gives Korean acts `k-pop`.
     pub genres: Vec<ArtistGenre>,
     /// Unique by (artist_id, other_id, source). Empty for the bundled dataset.
     pub related: Vec<RelatedEdge>,

@@ -20,6 +20,7 @@
 
 pub mod artist_genres;
 mod hetrec;
+pub mod korean;
 pub mod tune;
 
 use rayon::prelude::*;

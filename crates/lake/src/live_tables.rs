@@ -1,7 +1,8 @@
 //! The tables live sources add: `artist_source_ids` (an artist's id at each source),
 //! `artist_genres` (genres and tags per source) and `source_related` (each source's "fans also
 //! like" edges). Written with the catalog tables; a partition without them (older lakes) reads
-//! as empty. Empty for the bundled dataset.
+//! as empty. The bundled datasets fill `artist_source_ids` (the K-pop table's Spotify ids) and
+//! `artist_genres` (`k-pop` for Korean acts).
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
-//! The batch pipeline: import a dataset → write it to the lake → read the lake back → build
+//! The batch pipeline: import datasets (every bundled one, merged, by default; see
+//! `soundalike_sources::bundled`) → write them to the lake → read the lake back → build
 //! profiles → compute every algorithm's top-k neighbours → publish to the store.
 //!
 //! **Invariant:** the lake is the source of truth downstream of import: similarity is computed
@@ -16,6 +17,7 @@ use soundalike_core::Catalog;
 use soundalike_lake::{Lake, Partition};
 use soundalike_similarity::ann::Strategy;
 use soundalike_similarity::{Algorithm, Neighbour, Profiles};
+use soundalike_sources::bundled::{self, DatasetImport, MergeReport};
 use soundalike_sources::dataset::{self, BadRow, ImportReport};
 use soundalike_store::{Locations, Mart, MartRow};
 
@@ -25,6 +27,9 @@ pub enum PipelineError {
     /// Import failed as a whole.
     #[error("import")]
     Import(#[from] dataset::ImportError),
+    /// A bundled dataset is unknown or failed as a whole.
+    #[error("import")]
+    Bundled(#[from] bundled::BundledError),
     /// The lake failed.
     #[error("lake")]
     Lake(#[from] soundalike_lake::LakeError),
@@ -98,11 +103,11 @@ impl Default for Guard {
 }
 
 impl Guard {
-    /// Check a catalog read from `report`'s input against what the store serves now.
+    /// Check a catalog read from `input` against what the store serves now.
     async fn check(
         &self,
         catalog: &Catalog,
-        report: &ImportReport,
+        input: &[DatasetImport],
         stores: &Locations,
     ) -> Result<(), PipelineError> {
         let with_artist = catalog
@@ -111,6 +116,13 @@ impl Guard {
             .filter(|t| t.artist_id.is_some())
             .count();
         if catalog.artists.is_empty() || with_artist == 0 {
+            let report = ImportReport {
+                bad_rows: input
+                    .iter()
+                    .flat_map(|d| d.report.bad_rows.iter().cloned())
+                    .collect(),
+                ..ImportReport::default()
+            };
             let reasons = report
                 .bad_rows_by_kind()
                 .iter()
@@ -118,8 +130,12 @@ impl Guard {
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(GuardError::NoValidRows {
-                input: report.source.clone(),
-                rows: report.rows,
+                input: input
+                    .iter()
+                    .map(|d| d.report.source.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                rows: input.iter().map(|d| d.report.rows).sum(),
                 bad: report.bad_rows.len(),
                 reasons: if reasons.is_empty() {
                     reasons
@@ -157,8 +173,9 @@ impl Guard {
 /// Where the pipeline reads from.
 #[derive(Debug, Clone)]
 pub enum Input {
-    /// The bundled dataset.
-    Bundled,
+    /// The bundled datasets with these registry names (`soundalike_sources::bundled::DATASETS`),
+    /// merged; every one when empty.
+    Bundled(Vec<String>),
     /// A CSV file in the bundled layout.
     Dataset(PathBuf),
     /// Whatever the lake already holds (its newest complete partition), e.g. after
@@ -202,11 +219,21 @@ pub struct MartSummary {
     pub coverage: f64,
 }
 
+impl Input {
+    /// Every bundled dataset.
+    pub fn bundled() -> Self {
+        Input::Bundled(Vec::new())
+    }
+}
+
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct Summary {
-    /// The importer's report (rows, bad rows...).
-    pub import: ImportReport,
+    /// Each input's report (rows, bad rows...) and counts, in merge order; one "lake" entry
+    /// with no rows for [`Input::Lake`].
+    pub datasets: Vec<DatasetImport>,
+    /// What the same tracks and artists in several datasets merged into.
+    pub merge: MergeReport,
     /// Artists, tracks and playlist memberships in the catalog.
     pub artists: usize,
     /// Tracks.
@@ -224,9 +251,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The bad rows, for reporting.
-    pub fn bad_rows(&self) -> &[BadRow] {
-        &self.import.bad_rows
+    /// The bad rows of every input, with the input's name, for reporting.
+    pub fn bad_rows(&self) -> impl Iterator<Item = (&str, &BadRow)> {
+        self.datasets
+            .iter()
+            .flat_map(|d| d.report.bad_rows.iter().map(move |b| (d.name.as_str(), b)))
+    }
+
+    /// Data rows read over every input.
+    pub fn rows(&self) -> u64 {
+        self.datasets.iter().map(|d| d.report.rows).sum()
     }
 }
 
@@ -291,45 +325,66 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     let mut stages = Stages::new(options.progress, fixed_stages + options.algorithms.len());
     let lake = Lake::open(&options.lake)?;
 
-    let (import, lake_bytes, partition) = if from_lake {
+    let (datasets, merge, lake_bytes, partition) = if from_lake {
         let partition = lake
             .latest_complete_partition()
             .await?
             .ok_or_else(|| soundalike_lake::LakeError::Empty(lake.storage().url().to_string()))?;
-        let report = ImportReport {
-            source: format!("lake {}", lake.storage().url()),
-            rows: 0,
-            bad_rows: Vec::new(),
-            repeated_track_rows: 0,
-            tracks_without_artist: 0,
+        let name = format!("lake {}", lake.storage().url());
+        let input = DatasetImport {
+            report: ImportReport {
+                source: name.clone(),
+                ..ImportReport::default()
+            },
+            name,
+            artists: 0,
+            tracks: 0,
         };
-        (report, 0, partition)
+        (vec![input], MergeReport::default(), 0, partition)
     } else {
         stages.start("import");
         let input = options.input.clone();
-        let imported = blocking(move || match input {
-            Input::Bundled => dataset::import_bundled(),
-            Input::Dataset(path) => dataset::import_path(&path),
-            Input::Lake => unreachable!("handled above"),
+        let imported = blocking(move || -> Result<_, PipelineError> {
+            Ok(match input {
+                Input::Bundled(names) => bundled::import(&names)?,
+                Input::Dataset(path) => {
+                    let import = dataset::import_path(&path)?;
+                    bundled::Merged {
+                        datasets: vec![DatasetImport {
+                            name: path.display().to_string(),
+                            report: import.report,
+                            artists: import.catalog.artists.len(),
+                            tracks: import.catalog.tracks.len(),
+                        }],
+                        catalog: import.catalog,
+                        merge: MergeReport::default(),
+                    }
+                }
+                Input::Lake => unreachable!("handled above"),
+            })
         })
         .await??;
         stages.done("import");
         // Before the lake write: a refused input leaves the lake's partition as it was too.
         options
             .guard
-            .check(&imported.catalog, &imported.report, &options.stores)
+            .check(&imported.catalog, &imported.datasets, &options.stores)
             .await?;
 
         stages.start("lake write");
         let (lake, partition) = (lake.clone(), options.partition);
         // Parquet encoding is CPU work: keep it off the async workers.
-        let (report, imported) = (imported.report, imported.catalog);
+        let bundled::Merged {
+            catalog,
+            datasets,
+            merge,
+        } = imported;
         let lake_bytes = blocking(move || {
-            tokio::runtime::Handle::current().block_on(lake.write_catalog(partition, &imported))
+            tokio::runtime::Handle::current().block_on(lake.write_catalog(partition, &catalog))
         })
         .await??;
         stages.done("lake write");
-        (report, lake_bytes, options.partition)
+        (datasets, merge, lake_bytes, options.partition)
     };
 
     stages.start("lake read");
@@ -341,7 +396,7 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
     if from_lake {
         options
             .guard
-            .check(&catalog, &import, &options.stores)
+            .check(&catalog, &datasets, &options.stores)
             .await?;
     }
 
@@ -395,7 +450,8 @@ pub async fn run(options: Options) -> Result<Summary, PipelineError> {
 
     let n = catalog.artists.len().max(1) as f64;
     Ok(Summary {
-        import,
+        datasets,
+        merge,
         artists: catalog.artists.len(),
         tracks: catalog.tracks.len(),
         memberships: catalog.memberships.len(),

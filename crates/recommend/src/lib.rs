@@ -105,7 +105,7 @@ pub enum Answer {
     },
 }
 
-/// Other names of artists (Korean names, nicknames): `alias<TAB>catalog name` per line.
+/// Other names of artists (Korean names, nicknames): `alias<TAB>catalog name[<TAB>note]` per line.
 const ALIASES: &str = include_str!("aliases.tsv");
 
 /// Every (alias, catalog name) pair of the alias table.
@@ -113,8 +113,10 @@ pub fn alias_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
     ALIASES
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(alias, name)| (alias, name.trim()))
+        .filter_map(|l| {
+            let mut fields = l.split('\t');
+            Some((fields.next()?, fields.next()?.trim()))
+        })
 }
 
 /// Loose key of each alias → the catalog name it stands for.
@@ -429,5 +431,93 @@ impl Recommender {
             track_count: row.track_count,
             tracks: self.tracks[entry].iter().take(tracks).cloned().collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use soundalike_core::names::loose_key;
+    use soundalike_sources::bundled;
+
+    #[test]
+    fn aliases_name_bundled_artists_once_and_cover_the_popular_korean_acts() {
+        let merged = bundled::import(&[]).unwrap();
+        let catalog = &merged.catalog;
+        let names: HashSet<String> = catalog.artists.iter().map(|a| loose_key(&a.name)).collect();
+        let mut targets: HashMap<String, &str> = HashMap::new();
+        for (alias, name) in super::alias_pairs() {
+            assert!(!name.is_empty() && !alias.trim().is_empty(), "{alias:?}");
+            if let Some(other) = targets.insert(loose_key(alias), name) {
+                assert_eq!(other, name, "{alias} stands for two artists");
+            }
+        }
+        let covered: HashSet<&str> = targets.values().copied().collect();
+        let covered: HashSet<String> = covered.into_iter().map(loose_key).collect();
+        // Learned-later names (a few Western acts past the 2020 table) aside, every alias names a
+        // bundled artist.
+        let unknown: Vec<&&str> = targets
+            .values()
+            .filter(|n| !names.contains(&loose_key(n)))
+            .collect();
+        assert!(
+            unknown.len() <= 5,
+            "aliases of no bundled artist: {unknown:?}"
+        );
+
+        // Korean acts by popularity (mean of their three most popular tracks).
+        let korean: HashSet<&str> = catalog
+            .genres
+            .iter()
+            .filter(|g| g.genre == bundled::KOREAN_ACT_GENRE)
+            .map(|g| g.artist_id.0.as_str())
+            .collect();
+        let mut popularity: HashMap<&str, Vec<u8>> = HashMap::new();
+        for t in &catalog.tracks {
+            if let Some(a) = t
+                .artist_id
+                .as_ref()
+                .filter(|a| korean.contains(a.0.as_str()))
+            {
+                popularity
+                    .entry(&a.0)
+                    .or_default()
+                    .push(t.popularity.unwrap_or(0));
+            }
+        }
+        let name_of: HashMap<&str, &str> = catalog
+            .artists
+            .iter()
+            .map(|a| (a.id.0.as_str(), a.name.as_str()))
+            .collect();
+        let mut ranked: Vec<(f32, &str)> = popularity
+            .into_iter()
+            .map(|(a, mut p)| {
+                p.sort_unstable_by(|x, y| y.cmp(x));
+                let top = &p[..p.len().min(3)];
+                (
+                    top.iter().map(|&x| f32::from(x)).sum::<f32>() / top.len() as f32,
+                    name_of[a],
+                )
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let top: Vec<&str> = ranked.iter().take(300).map(|r| r.1).collect();
+        let missing: Vec<&&str> = top
+            .iter()
+            .filter(|n| !covered.contains(&loose_key(n)))
+            .collect();
+        // The rest: acts whose Korean name is not sure enough to write down, or not Korean.
+        assert!(
+            missing.len() <= 30,
+            "{} of the top 300 without an alias: {missing:?}",
+            missing.len()
+        );
+        let all: usize = ranked
+            .iter()
+            .filter(|r| covered.contains(&loose_key(r.1)))
+            .count();
+        assert!(all >= 300, "{all} Korean acts with an alias");
     }
 }

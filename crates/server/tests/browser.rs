@@ -167,7 +167,7 @@ async fn a_person_types_an_artist_and_sees_similar_artist_cards() {
 
     let dir = tempfile::tempdir().unwrap();
     let options = soundalike_pipeline::Options {
-        input: soundalike_pipeline::Input::Bundled,
+        input: soundalike_pipeline::Input::bundled(),
         lake: dir.path().join("lake").display().to_string(),
         stores: dir.path().join("soundalike.sqlite").into(),
         algorithms: vec![soundalike_similarity::Algorithm::DEFAULT],

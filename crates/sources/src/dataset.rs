@@ -90,10 +90,15 @@ pub enum BadRowKind {
     NotFinite,
     /// No track id.
     MissingTrackId,
+    /// An id field is not in its source's format (a Spotify URI that is not one).
+    BadId,
+    /// No name where a record is known by its name.
+    MissingName,
 }
 
 impl BadRowKind {
-    /// `field_count`, `not_utf8`, `bad_number`, `not_finite` or `missing_track_id`.
+    /// `field_count`, `not_utf8`, `bad_number`, `not_finite`, `missing_track_id`, `bad_id` or
+    /// `missing_name`.
     pub fn as_str(self) -> &'static str {
         match self {
             BadRowKind::FieldCount => "field_count",
@@ -101,6 +106,8 @@ impl BadRowKind {
             BadRowKind::BadNumber => "bad_number",
             BadRowKind::NotFinite => "not_finite",
             BadRowKind::MissingTrackId => "missing_track_id",
+            BadRowKind::BadId => "bad_id",
+            BadRowKind::MissingName => "missing_name",
         }
     }
 }
@@ -199,10 +206,10 @@ pub fn import_path(path: &Path) -> Result<Import, ImportError> {
 }
 
 /// Column positions of the required fields.
-struct Layout([usize; 23]);
+struct Layout(Vec<usize>);
 
 impl Layout {
-    fn from_header(header: &csv::ByteRecord) -> Result<Self, ImportError> {
+    fn from_header(header: &csv::ByteRecord, columns: &[&str]) -> Result<Self, ImportError> {
         let names = header
             .iter()
             .map(|f| {
@@ -211,11 +218,11 @@ impl Layout {
                     .map_err(|_| ImportError::BadHeader("not UTF-8".into()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut positions = [0usize; 23];
+        let mut positions = Vec::with_capacity(columns.len());
         let mut missing = Vec::new();
-        for (slot, column) in positions.iter_mut().zip(COLUMNS) {
+        for column in columns {
             match names.iter().position(|n| n == column) {
-                Some(p) => *slot = p,
+                Some(p) => positions.push(p),
                 None => missing.push(column.to_string()),
             }
         }
@@ -228,23 +235,24 @@ impl Layout {
 }
 
 /// Why a row is bad: its kind and a message.
-type Bad = (BadRowKind, String);
+pub(crate) type Bad = (BadRowKind, String);
 
-/// One row's typed fields, all optional (missing is `NA` or empty).
-struct Row<'a> {
-    fields: Vec<Option<&'a str>>,
+/// One row's typed fields in the reader's column order, all optional (missing is `NA` or empty).
+pub(crate) struct Row<'a> {
+    pub(crate) fields: Vec<Option<&'a str>>,
+    columns: &'static [&'static str],
 }
 
 impl Row<'_> {
-    fn text(&self, column: usize) -> Option<String> {
+    pub(crate) fn text(&self, column: usize) -> Option<String> {
         self.fields[column].map(str::to_string)
     }
 
-    fn number<T: std::str::FromStr>(&self, column: usize) -> Result<Option<T>, Bad> {
+    pub(crate) fn number<T: std::str::FromStr>(&self, column: usize) -> Result<Option<T>, Bad> {
         match self.fields[column] {
             None => Ok(None),
             Some(raw) => raw.parse::<T>().map(Some).or_else(|_| {
-                // R writes some integers as doubles ("1.9e5", "66.0").
+                // R and pandas write some integers as doubles ("1.9e5", "66.0").
                 raw.parse::<f64>()
                     .ok()
                     .filter(|v| v.fract() == 0.0)
@@ -256,7 +264,7 @@ impl Row<'_> {
                             BadRowKind::BadNumber,
                             format!(
                                 "column {} is not a valid number: {shown:?}",
-                                COLUMNS[column]
+                                self.columns[column]
                             ),
                         )
                     })
@@ -264,12 +272,12 @@ impl Row<'_> {
         }
     }
 
-    fn float(&self, column: usize) -> Result<Option<f32>, Bad> {
+    pub(crate) fn float(&self, column: usize) -> Result<Option<f32>, Bad> {
         let value = self.number::<f32>(column)?;
         match value {
             Some(v) if !v.is_finite() => Err((
                 BadRowKind::NotFinite,
-                format!("column {} is not a finite number", COLUMNS[column]),
+                format!("column {} is not a finite number", self.columns[column]),
             )),
             _ => Ok(value),
         }
@@ -278,7 +286,6 @@ impl Row<'_> {
 
 struct Builder {
     catalog: Catalog,
-    report: ImportReport,
     /// Track ids seen, numbered in first-seen order (each id stored once).
     tracks: HashMap<String, u32>,
     /// Playlist ids seen, numbered likewise.
@@ -307,7 +314,8 @@ fn number(seen: &mut HashMap<String, u32>, key: &str) -> (u32, bool) {
 }
 
 impl Builder {
-    fn add(&mut self, row: &Row<'_>, row_number: u64) -> Result<(), Bad> {
+    fn add(&mut self, row: &Row<'_>, report: &mut ImportReport) -> Result<(), Bad> {
+        let row_number = report.rows;
         let track_id = row.text(0).ok_or((
             BadRowKind::MissingTrackId,
             "track_id is missing".to_string(),
@@ -343,7 +351,7 @@ impl Builder {
             }
         }
         if !new_track {
-            self.report.repeated_track_rows += 1;
+            report.repeated_track_rows += 1;
             return Ok(());
         }
         let artist_name = row.fields[2].map(soundalike_core::names::collapse_whitespace);
@@ -362,7 +370,7 @@ impl Builder {
                 Some(artist.id.clone())
             }
             None => {
-                self.report.tracks_without_artist += 1;
+                report.tracks_without_artist += 1;
                 None
             }
         };
@@ -380,7 +388,7 @@ impl Builder {
         Ok(())
     }
 
-    fn finish(mut self) -> Import {
+    fn finish(mut self, report: ImportReport) -> Import {
         for (key, spellings) in self.spellings {
             let (name, _) = spellings
                 .counts
@@ -396,13 +404,36 @@ impl Builder {
         self.catalog.sort();
         Import {
             catalog: self.catalog,
-            report: self.report,
+            report,
         }
     }
 }
 
 /// Import from any reader; `source` names it in the report.
 pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportError> {
+    let mut builder = Builder {
+        catalog: Catalog::default(),
+        tracks: HashMap::new(),
+        playlists: HashMap::new(),
+        seen_memberships: HashSet::new(),
+        spellings: HashMap::new(),
+    };
+    let report = read_table(reader, source, &COLUMNS, |row, report| {
+        builder.add(row, report)
+    })?;
+    Ok(builder.finish(report))
+}
+
+/// The reading rules every track-table reader shares: the header names `columns` (any order,
+/// extra columns ignored), each data row is handed to `add` with its fields in `columns` order
+/// (`NA` or blank is missing); a row with the wrong field count, invalid UTF-8 or an `add` error
+/// is listed in the report with its lines and never stops the import.
+pub(crate) fn read_table(
+    reader: impl Read,
+    source: &str,
+    columns: &'static [&'static str],
+    mut add: impl FnMut(&Row<'_>, &mut ImportReport) -> Result<(), Bad>,
+) -> Result<ImportReport, ImportError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -412,20 +443,17 @@ pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportEr
         .read_byte_record(&mut record)
         .map_err(|e| csv_error(e, source))?;
     if !header_read || (record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace)) {
-        return Err(ImportError::Empty);
+        return Err(if columns == COLUMNS {
+            ImportError::Empty
+        } else {
+            ImportError::MissingColumns(columns.iter().map(|c| c.to_string()).collect())
+        });
     }
-    let layout = Layout::from_header(&record)?;
+    let layout = Layout::from_header(&record, columns)?;
     let width = record.len();
-    let mut builder = Builder {
-        catalog: Catalog::default(),
-        report: ImportReport {
-            source: source.to_string(),
-            ..Default::default()
-        },
-        tracks: HashMap::new(),
-        playlists: HashMap::new(),
-        seen_memberships: HashSet::new(),
-        spellings: HashMap::new(),
+    let mut report = ImportReport {
+        source: source.to_string(),
+        ..Default::default()
     };
     loop {
         match csv.read_byte_record(&mut record) {
@@ -438,7 +466,7 @@ pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportEr
         if record.len() == 1 && record[0].is_empty() {
             continue; // a blank line is not a row
         }
-        builder.report.rows += 1;
+        report.rows += 1;
         let outcome = if record.len() != width {
             Err((
                 BadRowKind::FieldCount,
@@ -448,12 +476,12 @@ pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportEr
                 ),
             ))
         } else {
-            read_fields(&record, &layout)
-                .and_then(|fields| builder.add(&Row { fields }, builder.report.rows))
+            read_fields(&record, &layout, columns)
+                .and_then(|fields| add(&Row { fields, columns }, &mut report))
         };
         if let Err((kind, reason)) = outcome {
-            tracing::warn!(line, %reason, "skipping bad row");
-            builder.report.bad_rows.push(BadRow {
+            tracing::warn!(source, line, %reason, "skipping bad row");
+            report.bad_rows.push(BadRow {
                 line,
                 end_line,
                 kind,
@@ -461,17 +489,18 @@ pub fn import_reader(reader: impl Read, source: &str) -> Result<Import, ImportEr
             });
         }
     }
-    Ok(builder.finish())
+    Ok(report)
 }
 
 fn read_fields<'r>(
     record: &'r csv::ByteRecord,
     layout: &Layout,
+    columns: &[&str],
 ) -> Result<Vec<Option<&'r str>>, Bad> {
     layout
         .0
         .iter()
-        .zip(COLUMNS)
+        .zip(columns)
         .map(|(&position, column)| {
             let raw = std::str::from_utf8(&record[position]).map_err(|_| {
                 (

@@ -1,5 +1,6 @@
-//! Where soundalike's data comes from. Today: the bundled TidyTuesday Spotify track table and any
-//! CSV in the same column layout ([`dataset`]), and the bundled K-pop track table ([`kpop`]). Live music APIs are in `soundalike-live`.
+//! Where soundalike's data comes from: the bundled track tables and any CSV in the TidyTuesday
+//! layout ([`dataset`], [`kpop`]), merged into one catalog by [`bundled`], and artist facts from
+//! Wikidata ([`wikidata`]). Live music APIs are in `soundalike-live`.
 //!
 //! **Invariant:** a source turns outside bytes into [`soundalike_core::Catalog`] values and a
 //! report of what it could not read; it never writes to the lake or a store itself.
@@ -11,5 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bundled;
 pub mod dataset;
 pub mod kpop;
+pub mod wikidata;

@@ -28,7 +28,16 @@ pub fn options(settings: &Settings, args: &PipelineRunArgs) -> anyhow::Result<Op
         None => Partition::today(),
     };
     let input = match args.source.as_slice() {
-        [one] if one == "dataset" => args.dataset.clone().map_or(Input::Bundled, Input::Dataset),
+        [one] if one == "dataset" => match &args.dataset {
+            Some(path) => Input::Dataset(path.clone()),
+            None => {
+                // An unknown name fails here, before anything runs.
+                for name in &args.bundled {
+                    soundalike_sources::bundled::find(name)?;
+                }
+                Input::Bundled(args.bundled.clone())
+            }
+        },
         // Live sources crawl into the lake first (see `run`), then continue from it.
         _ => Input::Lake,
     };
@@ -82,13 +91,30 @@ pub async fn run(settings: &Settings, args: PipelineRunArgs) -> anyhow::Result<E
 }
 
 fn to_json(s: &Summary) -> serde_json::Value {
+    let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
+    for (_, bad) in s.bad_rows() {
+        *by_kind.entry(bad.kind.as_str()).or_default() += 1;
+    }
     json!({
-        "source": s.import.source,
-        "rows": s.import.rows,
-        "bad_rows": s.bad_rows().iter().map(|b| json!({"line": b.line, "end_line": b.end_line, "kind": b.kind.as_str(), "reason": b.reason})).collect::<Vec<_>>(),
-        "bad_rows_by_kind": s.import.bad_rows_by_kind().iter().map(|(kind, n)| (kind.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "repeated_track_rows": s.import.repeated_track_rows,
-        "tracks_without_artist": s.import.tracks_without_artist,
+        "rows": s.rows(),
+        "bad_rows": s.bad_rows().map(|(dataset, b)| json!({"dataset": dataset, "line": b.line, "end_line": b.end_line, "kind": b.kind.as_str(), "reason": b.reason})).collect::<Vec<_>>(),
+        "bad_rows_by_kind": by_kind,
+        "datasets": s.datasets.iter().map(|d| json!({
+            "name": d.name,
+            "source": d.report.source,
+            "rows": d.report.rows,
+            "bad_rows": d.report.bad_rows.len(),
+            "repeated_track_rows": d.report.repeated_track_rows,
+            "tracks_without_artist": d.report.tracks_without_artist,
+            "artists": d.artists,
+            "tracks": d.tracks,
+        })).collect::<Vec<_>>(),
+        "merged": {
+            "artists": s.merge.artists_merged,
+            "artists_by_spotify_id": s.merge.artists_by_spotify_id,
+            "tracks": s.merge.tracks_merged,
+            "korean_acts": s.merge.korean_acts,
+        },
         "artists": s.artists,
         "tracks": s.tracks,
         "playlist_memberships": s.memberships,
@@ -100,30 +126,44 @@ fn to_json(s: &Summary) -> serde_json::Value {
 }
 
 fn print_text(s: &Summary) {
-    println!("source      {}", s.import.source);
-    println!(
-        "rows        {} read, {} bad, {} repeated track rows (extra playlists), {} tracks without an artist",
-        s.import.rows,
-        s.bad_rows().len(),
-        s.import.repeated_track_rows,
-        s.import.tracks_without_artist
-    );
-    if !s.bad_rows().is_empty() {
-        let kinds: Vec<String> = s
-            .import
-            .bad_rows_by_kind()
-            .iter()
-            .map(|(kind, n)| format!("{n} {kind}"))
-            .collect();
-        println!("  bad rows  by reason: {}", kinds.join(", "));
+    for d in &s.datasets {
+        let r = &d.report;
+        println!("source      {}", r.source);
+        println!(
+            "rows        {} read, {} bad, {} repeated track rows, {} tracks without an artist; {} artists, {} tracks",
+            r.rows,
+            r.bad_rows.len(),
+            r.repeated_track_rows,
+            r.tracks_without_artist,
+            d.artists,
+            d.tracks
+        );
+        if !r.bad_rows.is_empty() {
+            let kinds: Vec<String> = r
+                .bad_rows_by_kind()
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect();
+            println!("  bad rows  by reason: {}", kinds.join(", "));
+        }
     }
-    for bad in s.bad_rows().iter().take(SHOWN_BAD_ROWS) {
-        println!("  bad row   {bad}");
+    let bad = s.bad_rows().count();
+    for (dataset, row) in s.bad_rows().take(SHOWN_BAD_ROWS) {
+        println!("  bad row   {dataset}: {row}");
     }
-    if s.bad_rows().len() > SHOWN_BAD_ROWS {
+    if bad > SHOWN_BAD_ROWS {
         println!(
             "  ... and {} more bad rows (see --json)",
-            s.bad_rows().len() - SHOWN_BAD_ROWS
+            bad - SHOWN_BAD_ROWS
+        );
+    }
+    if s.datasets.len() > 1 {
+        println!(
+            "merged      {} artists ({} by Spotify id, the rest by name) and {} tracks in more than one dataset; {} Korean acts",
+            s.merge.artists_merged,
+            s.merge.artists_by_spotify_id,
+            s.merge.tracks_merged,
+            s.merge.korean_acts
         );
     }
     println!(

@@ -78,10 +78,10 @@ fn limits(args: &ServeArgs) -> Limits {
     }
 }
 
-/// The pipeline a first start runs: bundled data, every algorithm.
+/// The pipeline a first start runs: every bundled dataset, every algorithm.
 fn first_build(settings: &Settings) -> Options {
     Options {
-        input: Input::Bundled,
+        input: Input::bundled(),
         lake: settings.lake.clone(),
         stores: settings.stores.clone(),
         algorithms: Algorithm::ALL.to_vec(),

@@ -81,9 +81,27 @@ fn sqlite_counts(dir: &Path) -> (i64, i64, i64, i64) {
 fn pipeline_then_recommend() {
     let dir = tempfile::tempdir().unwrap();
     let summary = pipeline(dir.path());
-    assert_eq!(summary["rows"], 32_833);
+    // Both bundled datasets, merged: 77 tracks and 103 artist names are in both.
+    let datasets: Vec<(&str, u64, u64)> = summary["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap(),
+                d["rows"].as_u64().unwrap(),
+                d["tracks"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        datasets,
+        [("tidytuesday", 32_833, 28_356), ("kpop", 11_850, 11_367)]
+    );
+    assert_eq!(summary["rows"], 32_833 + 11_850);
     assert_eq!(summary["bad_rows"].as_array().unwrap().len(), 0);
-    assert_eq!(summary["tracks"], 28_356);
+    assert_eq!(summary["merged"]["tracks"], 77);
+    assert_eq!(summary["tracks"], 28_356 + 11_367 - 77);
     let stages: Vec<&str> = summary["stages_ms"]
         .as_array()
         .unwrap()
@@ -128,6 +146,30 @@ fn pipeline_then_recommend() {
     assert_eq!(typo["artist"]["name"], "Coldplay");
     assert_eq!(typo["similar"].as_array().unwrap().len(), 3);
 
+    // Korean names find Korean acts, whose neighbours are mostly the K-pop table's other acts.
+    let kpop: std::collections::HashSet<String> = soundalike_sources::kpop::import_bundled()
+        .unwrap()
+        .catalog
+        .artists
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    for (query, name) in [("아이유", "IU"), ("블핑", "BLACKPINK")] {
+        let answer: Value =
+            serde_json::from_str(&ok(soundalike(dir.path(), &["recommend", query, "--json"])))
+                .unwrap();
+        assert_eq!(answer["artist"]["name"], name);
+        let similar = answer["similar"].as_array().unwrap();
+        let korean = similar
+            .iter()
+            .filter(|s| kpop.contains(s["name"].as_str().unwrap()))
+            .count();
+        assert!(
+            similar.len() >= 5 && korean * 10 >= similar.len() * 8,
+            "{query}: {similar:?}"
+        );
+    }
+
     let seed = ok(soundalike(
         dir.path(),
         &["recommend", "coldplay", "--algorithm", "seed"],
@@ -160,7 +202,10 @@ fn rerunning_the_pipeline_changes_no_counts() {
             .count(),
         LAKE_TABLES
     );
-    assert!(counts.0 > 10_000 && counts.1 == 28_356, "{counts:?}");
+    assert!(
+        counts.0 > 10_000 && counts.1 == 28_356 + 11_367 - 77,
+        "{counts:?}"
+    );
     pipeline(dir.path());
     assert_eq!(lake_files(dir.path()), files);
     assert_eq!(sqlite_counts(dir.path()), counts);

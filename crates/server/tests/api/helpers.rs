@@ -17,7 +17,7 @@ fn data_dir() -> &'static PathBuf {
             .unwrap()
             .keep();
         let options = soundalike_pipeline::Options {
-            input: soundalike_pipeline::Input::Bundled,
+            input: soundalike_pipeline::Input::bundled(),
             lake: dir.join("lake").display().to_string(),
             stores: dir.join("soundalike.sqlite").into(),
             algorithms: soundalike_similarity::Algorithm::ALL.to_vec(),
